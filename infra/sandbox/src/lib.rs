@@ -1,0 +1,1 @@
+//! paykassma-sandbox (being built).

@@ -1,0 +1,16 @@
+//! `paykassma`: a merchant-side client for the Paykassma payment gateway.
+//!
+//! - [`signature`]: the gateway's request (W) and postback (P) signatures, byte-exact with PHP.
+//! - [`php`]: the PHP value model and JSON emulation those signatures rest on.
+//! - [`postback`]: typed postbacks read leniently from verified bodies.
+//! - [`money`]: exact amounts from numbers or strings.
+//!
+//! No AWS code lives here: the crate can be published on its own.
+
+pub mod money;
+pub mod php;
+pub mod postback;
+pub mod secret;
+pub mod signature;
+
+pub use secret::Secret;

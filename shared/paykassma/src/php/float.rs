@@ -1,0 +1,153 @@
+//! PHP's float-to-text rules, reproduced from `zend_gcvt`:
+//! - string conversion (`(string)$f`, `implode`) uses `precision = 14` significant digits;
+//! - `json_encode` uses `serialize_precision = -1`: the shortest text that reads back the same.
+//!
+//! Both pick the digits first (correctly rounded, trailing zeros dropped) and then choose plain
+//! or exponential notation from the decimal exponent.
+
+/// `(string)$f` with PHP's default `precision = 14`: `762.0` -> `762`, `0.1+0.2` -> `0.3`,
+/// `1e20` -> `1.0E+20`, `-0.0` -> `-0`, `1.5e-7` -> `1.5E-7`.
+pub fn to_php_string(f: f64) -> String {
+    if let Some(s) = non_finite(f) {
+        return s.to_string();
+    }
+    let (digits, decpt) = rounded_digits(f.abs(), 14);
+    gcvt(f.is_sign_negative(), &digits, decpt, 14, 'E')
+}
+
+/// `json_encode($f)` with PHP's default `serialize_precision = -1`: `0.1+0.2` ->
+/// `0.30000000000000004`, `762.0` -> `762`, `1e20` -> `1.0e+20`, `-0.0` -> `-0`.
+pub fn json_float(f: f64) -> String {
+    if let Some(s) = non_finite(f) {
+        return s.to_string();
+    }
+    let (digits, decpt) = shortest_digits(f.abs());
+    gcvt(f.is_sign_negative(), &digits, decpt, 17, 'e')
+}
+
+fn non_finite(f: f64) -> Option<&'static str> {
+    if f.is_nan() {
+        Some("NAN")
+    } else if f.is_infinite() {
+        Some(if f > 0.0 { "INF" } else { "-INF" })
+    } else {
+        None
+    }
+}
+
+/// Splits Rust's scientific rendering `d.ddde±x` into digits without trailing zeros and the
+/// position of the decimal point (`value = 0.DIGITS * 10^decpt`), as `zend_dtoa` returns them.
+fn split_scientific(s: &str) -> (String, i32) {
+    let (mantissa, exp) = s.split_once('e').unwrap_or((s, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let mut digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    while digits.len() > 1 && digits.ends_with('0') {
+        digits.pop();
+    }
+    if digits == "0" {
+        // zend_dtoa returns "0" with the decimal point after it for zero.
+        return (digits, 1);
+    }
+    (digits, exp + 1)
+}
+
+/// The shortest digits that round-trip (zend_dtoa mode 0; Rust's `{:e}` is the same algorithm's
+/// answer: shortest, and nearest among the shortest).
+fn shortest_digits(abs: f64) -> (String, i32) {
+    split_scientific(&format!("{abs:e}"))
+}
+
+/// `ndigit` correctly rounded significant digits (zend_dtoa mode 2), ties to even.
+fn rounded_digits(abs: f64, ndigit: usize) -> (String, i32) {
+    split_scientific(&format!("{abs:.prec$e}", prec = ndigit - 1))
+}
+
+/// `zend_gcvt`'s layout: exponential when the point is more than `ndigit` places right or more
+/// than 3 places left of the first digit; otherwise plain.
+fn gcvt(negative: bool, digits: &str, decpt: i32, ndigit: i32, exp_char: char) -> String {
+    let mut out = String::with_capacity(digits.len() + 8);
+    if negative {
+        out.push('-');
+    }
+    let d = digits.as_bytes();
+    if if decpt < 0 { decpt < -3 } else { decpt > ndigit } {
+        let e = decpt - 1;
+        out.push(d[0] as char);
+        out.push('.');
+        if d.len() == 1 {
+            out.push('0');
+        } else {
+            out.push_str(&digits[1..]);
+        }
+        out.push(exp_char);
+        out.push(if e < 0 { '-' } else { '+' });
+        out.push_str(&e.unsigned_abs().to_string());
+    } else if decpt <= 0 {
+        // 0.000ddd: zend_gcvt's "decpt < 0" branch; decpt == 0 lands in the plain branch below
+        // with a "0" before the point, which prints the same.
+        out.push_str("0.");
+        for _ in decpt..0 {
+            out.push('0');
+        }
+        out.push_str(digits);
+    } else {
+        let decpt = decpt as usize;
+        for i in 0..decpt {
+            out.push(d.get(i).map_or('0', |&b| b as char));
+        }
+        if d.len() > decpt {
+            out.push('.');
+            out.push_str(&digits[decpt..]);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn string_conversion_uses_14_digits() {
+        let cases: [(f64, &str); 16] = [
+            (0.1 + 0.2, "0.3"),
+            (762.0, "762"),
+            (1e20, "1.0E+20"),
+            (-0.0, "-0"),
+            (0.0, "0"),
+            (1.5e-7, "1.5E-7"),
+            (1.0 / 3.0, "0.33333333333333"),
+            (1e14, "1.0E+14"),
+            (1e13, "10000000000000"),
+            (0.0001, "0.0001"),
+            (0.00001, "1.0E-5"),
+            (123456789012345.0, "1.2345678901234E+14"),
+            (9.223372036854775808e18, "9.2233720368548E+18"),
+            (-13628.5, "-13628.5"),
+            (187239.195, "187239.195"),
+            (99999999999999.99, "1.0E+14"),
+        ];
+        for (f, want) in cases {
+            assert_eq!(to_php_string(f), want, "{f:e}");
+        }
+    }
+
+    #[test]
+    fn json_uses_shortest_round_trip() {
+        let cases: [(f64, &str); 10] = [
+            (0.1 + 0.2, "0.30000000000000004"),
+            (762.0, "762"),
+            (1e20, "1.0e+20"),
+            (-0.0, "-0"),
+            (1.5e-7, "1.5e-7"),
+            (1.0 / 3.0, "0.3333333333333333"),
+            (1e16, "10000000000000000"),
+            (1e17, "1.0e+17"),
+            (0.001, "0.001"),
+            (23.9375, "23.9375"),
+        ];
+        for (f, want) in cases {
+            assert_eq!(json_float(f), want, "{f:e}");
+        }
+    }
+}

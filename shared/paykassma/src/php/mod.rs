@@ -1,0 +1,14 @@
+//! PHP emulation for the gateway's signatures: a JSON tree that keeps number text and key
+//! order ([`PhpValue`]), PHP's float formatting, `json_encode`'s escaping, and the
+//! `ksort` + `multiImplode` preimage of request signatures.
+
+mod encode;
+pub mod float;
+mod implode;
+mod parse;
+mod value;
+
+pub use encode::{JsonFlags, encode};
+pub use implode::{ImplodeError, php_string, sorted_implode};
+pub use parse::{MAX_DEPTH, ParseError, parse};
+pub use value::{PhpNumber, PhpValue, RawNumber};

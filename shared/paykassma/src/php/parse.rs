@@ -1,0 +1,341 @@
+//! A strict JSON (RFC 8259) parser into [`PhpValue`], accepting what PHP's `json_decode`
+//! accepts and keeping number text and key order. Written by hand because signature checks
+//! need the received number text, which general-purpose parsers throw away.
+
+use super::value::{PhpValue, RawNumber};
+
+/// PHP's `json_decode` default depth: nesting deeper than this is an error there too.
+pub const MAX_DEPTH: usize = 512;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid JSON at byte {offset}: {reason}")]
+pub struct ParseError {
+    pub offset: usize,
+    pub reason: &'static str,
+}
+
+/// Parses one JSON text (surrounding whitespace allowed, nothing else after it).
+pub fn parse(input: &[u8]) -> Result<PhpValue, ParseError> {
+    let mut p = Parser { s: input, i: 0 };
+    p.skip_ws();
+    let v = p.value(0)?;
+    p.skip_ws();
+    if p.i != p.s.len() {
+        return Err(p.err("trailing characters after the JSON value"));
+    }
+    Ok(v)
+}
+
+struct Parser<'a> {
+    s: &'a [u8],
+    i: usize,
+}
+
+impl Parser<'_> {
+    fn err(&self, reason: &'static str) -> ParseError {
+        ParseError { offset: self.i, reason }
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.s.get(self.i).copied()
+    }
+
+    fn skip_ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.i += 1;
+        }
+    }
+
+    fn expect_literal(&mut self, lit: &'static [u8], v: PhpValue) -> Result<PhpValue, ParseError> {
+        if self.s[self.i..].starts_with(lit) {
+            self.i += lit.len();
+            Ok(v)
+        } else {
+            Err(self.err("unknown literal"))
+        }
+    }
+
+    fn value(&mut self, depth: usize) -> Result<PhpValue, ParseError> {
+        match self.peek() {
+            None => Err(self.err("unexpected end of input")),
+            Some(b'{') => self.object(depth + 1),
+            Some(b'[') => self.array(depth + 1),
+            Some(b'"') => Ok(PhpValue::String(self.string()?)),
+            Some(b't') => self.expect_literal(b"true", PhpValue::Bool(true)),
+            Some(b'f') => self.expect_literal(b"false", PhpValue::Bool(false)),
+            Some(b'n') => self.expect_literal(b"null", PhpValue::Null),
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            Some(_) => Err(self.err("unexpected character")),
+        }
+    }
+
+    fn object(&mut self, depth: usize) -> Result<PhpValue, ParseError> {
+        if depth > MAX_DEPTH {
+            return Err(self.err("nesting deeper than 512"));
+        }
+        self.i += 1; // '{'
+        let mut entries: Vec<(String, PhpValue)> = Vec::new();
+        self.skip_ws();
+        if self.peek() == Some(b'}') {
+            self.i += 1;
+            return Ok(PhpValue::Map(entries));
+        }
+        loop {
+            self.skip_ws();
+            if self.peek() != Some(b'"') {
+                return Err(self.err("expected a string key"));
+            }
+            let key = self.string()?;
+            self.skip_ws();
+            if self.peek() != Some(b':') {
+                return Err(self.err("expected ':' after a key"));
+            }
+            self.i += 1;
+            self.skip_ws();
+            let v = self.value(depth)?;
+            // json_decode keeps the first position of a repeated key and the last value.
+            match entries.iter_mut().find(|(k, _)| *k == key) {
+                Some(slot) => slot.1 = v,
+                None => entries.push((key, v)),
+            }
+            self.skip_ws();
+            match self.peek() {
+                Some(b',') => self.i += 1,
+                Some(b'}') => {
+                    self.i += 1;
+                    return Ok(PhpValue::Map(entries));
+                }
+                _ => return Err(self.err("expected ',' or '}' in an object")),
+            }
+        }
+    }
+
+    fn array(&mut self, depth: usize) -> Result<PhpValue, ParseError> {
+        if depth > MAX_DEPTH {
+            return Err(self.err("nesting deeper than 512"));
+        }
+        self.i += 1; // '['
+        let mut items = Vec::new();
+        self.skip_ws();
+        if self.peek() == Some(b']') {
+            self.i += 1;
+            return Ok(PhpValue::List(items));
+        }
+        loop {
+            self.skip_ws();
+            items.push(self.value(depth)?);
+            self.skip_ws();
+            match self.peek() {
+                Some(b',') => self.i += 1,
+                Some(b']') => {
+                    self.i += 1;
+                    return Ok(PhpValue::List(items));
+                }
+                _ => return Err(self.err("expected ',' or ']' in an array")),
+            }
+        }
+    }
+
+    fn number(&mut self) -> Result<PhpValue, ParseError> {
+        let start = self.i;
+        if self.peek() == Some(b'-') {
+            self.i += 1;
+        }
+        match self.peek() {
+            Some(b'0') => self.i += 1,
+            Some(b'1'..=b'9') => self.digits(),
+            _ => return Err(self.err("a number needs digits")),
+        }
+        if self.peek() == Some(b'.') {
+            self.i += 1;
+            if !matches!(self.peek(), Some(b'0'..=b'9')) {
+                return Err(self.err("a fraction needs digits"));
+            }
+            self.digits();
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            self.i += 1;
+            if let Some(b'+' | b'-') = self.peek() {
+                self.i += 1;
+            }
+            if !matches!(self.peek(), Some(b'0'..=b'9')) {
+                return Err(self.err("an exponent needs digits"));
+            }
+            self.digits();
+        }
+        // Number syntax is pure ASCII, so this slice is valid UTF-8.
+        let text = String::from_utf8_lossy(&self.s[start..self.i]).into_owned();
+        Ok(PhpValue::Number(RawNumber::from_validated(text)))
+    }
+
+    fn digits(&mut self) {
+        while let Some(b'0'..=b'9') = self.peek() {
+            self.i += 1;
+        }
+    }
+
+    fn hex4(&mut self) -> Result<u16, ParseError> {
+        let mut v: u16 = 0;
+        for _ in 0..4 {
+            let d = match self.peek() {
+                Some(c @ b'0'..=b'9') => c - b'0',
+                Some(c @ b'a'..=b'f') => c - b'a' + 10,
+                Some(c @ b'A'..=b'F') => c - b'A' + 10,
+                _ => return Err(self.err("\\u needs four hex digits")),
+            };
+            v = (v << 4) | u16::from(d);
+            self.i += 1;
+        }
+        Ok(v)
+    }
+
+    fn string(&mut self) -> Result<String, ParseError> {
+        self.i += 1; // opening quote
+        let mut out: Vec<u8> = Vec::new();
+        loop {
+            // Copy the run of plain bytes up to the next quote, backslash or control byte.
+            let run_start = self.i;
+            while let Some(b) = self.peek() {
+                if b == b'"' || b == b'\\' || b < 0x20 {
+                    break;
+                }
+                self.i += 1;
+            }
+            out.extend_from_slice(&self.s[run_start..self.i]);
+            match self.peek() {
+                None => return Err(self.err("unterminated string")),
+                Some(b'"') => {
+                    self.i += 1;
+                    return String::from_utf8(out).map_err(|_| ParseError {
+                        offset: run_start,
+                        reason: "malformed UTF-8 in a string",
+                    });
+                }
+                Some(b'\\') => {
+                    self.i += 1;
+                    let esc = self.peek().ok_or_else(|| self.err("unterminated escape"))?;
+                    self.i += 1;
+                    match esc {
+                        b'"' => out.push(b'"'),
+                        b'\\' => out.push(b'\\'),
+                        b'/' => out.push(b'/'),
+                        b'b' => out.push(0x08),
+                        b'f' => out.push(0x0c),
+                        b'n' => out.push(b'\n'),
+                        b'r' => out.push(b'\r'),
+                        b't' => out.push(b'\t'),
+                        b'u' => {
+                            let cp = self.unicode_escape()?;
+                            let mut buf = [0u8; 4];
+                            out.extend_from_slice(cp.encode_utf8(&mut buf).as_bytes());
+                        }
+                        _ => return Err(self.err("unknown escape")),
+                    }
+                }
+                Some(_) => return Err(self.err("control character in a string")),
+            }
+        }
+    }
+
+    /// After `\u`: one code point, joining a surrogate pair. A lone surrogate is an error,
+    /// as it is for `json_decode` ("Single unpaired UTF-16 surrogate").
+    fn unicode_escape(&mut self) -> Result<char, ParseError> {
+        let hi = self.hex4()?;
+        let cp = match hi {
+            0xD800..=0xDBFF => {
+                if !self.s[self.i..].starts_with(b"\\u") {
+                    return Err(self.err("unpaired UTF-16 surrogate"));
+                }
+                self.i += 2;
+                let lo = self.hex4()?;
+                if !(0xDC00..=0xDFFF).contains(&lo) {
+                    return Err(self.err("unpaired UTF-16 surrogate"));
+                }
+                0x10000 + ((u32::from(hi) - 0xD800) << 10) + (u32::from(lo) - 0xDC00)
+            }
+            0xDC00..=0xDFFF => return Err(self.err("unpaired UTF-16 surrogate")),
+            _ => u32::from(hi),
+        };
+        char::from_u32(cp).ok_or_else(|| self.err("invalid code point"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_number_text_and_key_order() {
+        let v = parse(br#"{"b":762.0,"a":[1e20,-0.0,12345678901234567890],"c":{}}"#).unwrap();
+        let PhpValue::Map(entries) = &v else { panic!("not a map") };
+        let keys: Vec<&str> = entries.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, ["b", "a", "c"]);
+        let PhpValue::Number(n) = v.get("b").unwrap() else { panic!() };
+        assert_eq!(n.as_str(), "762.0");
+        let PhpValue::List(items) = v.get("a").unwrap() else { panic!() };
+        let texts: Vec<&str> = items
+            .iter()
+            .map(|i| match i {
+                PhpValue::Number(n) => n.as_str(),
+                _ => "",
+            })
+            .collect();
+        assert_eq!(texts, ["1e20", "-0.0", "12345678901234567890"]);
+    }
+
+    #[test]
+    fn repeated_key_keeps_first_position_and_last_value() {
+        let v = parse(br#"{"a":1,"b":2,"a":3}"#).unwrap();
+        assert_eq!(v, PhpValue::Map(vec![("a".into(), PhpValue::int(3)), ("b".into(), PhpValue::int(2))]));
+    }
+
+    #[test]
+    fn decodes_escapes_and_surrogate_pairs() {
+        let v = parse(br#""\/\\\"\u00e9\ud83d\ude00\u2028\n""#).unwrap();
+        assert_eq!(v, PhpValue::String("/\\\"é😀\u{2028}\n".into()));
+    }
+
+    #[test]
+    fn rejects_what_php_rejects() {
+        for bad in [
+            &b""[..],
+            b"{",
+            b"[1,]",
+            b"{\"a\":1,}",
+            b"01",
+            b"1.",
+            b".5",
+            b"-",
+            b"1e",
+            b"+1",
+            b"\"\\ud800\"",
+            b"\"\\udc00x\"",
+            b"\"a\x01\"",
+            b"\"\xff\"",
+            b"nul",
+            b"{} {}",
+            b"{'a':1}",
+            b"NaN",
+        ] {
+            assert!(parse(bad).is_err(), "accepted {:?}", String::from_utf8_lossy(bad));
+        }
+    }
+
+    #[test]
+    fn depth_limit_matches_php() {
+        let ok = format!("{}{}", "[".repeat(512), "]".repeat(512));
+        assert!(parse(ok.as_bytes()).is_ok());
+        let deep = format!("{}{}", "[".repeat(513), "]".repeat(513));
+        assert!(parse(deep.as_bytes()).is_err());
+    }
+
+    #[test]
+    fn integers_past_i64_become_floats() {
+        let PhpValue::Number(n) = parse(b"9223372036854775808").unwrap() else { panic!() };
+        assert_eq!(n.to_php(), super::super::PhpNumber::Float(9.223372036854775808e18));
+        let PhpValue::Number(n) = parse(b"-9223372036854775808").unwrap() else { panic!() };
+        assert_eq!(n.to_php(), super::super::PhpNumber::Int(i64::MIN));
+        let PhpValue::Number(n) = parse(b"-0").unwrap() else { panic!() };
+        assert_eq!(n.to_php(), super::super::PhpNumber::Int(0));
+    }
+}
