@@ -10,6 +10,7 @@
 pub mod money;
 pub mod php;
 pub mod postback;
+pub mod qr;
 pub mod secret;
 pub mod signature;
 
