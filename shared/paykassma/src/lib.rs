@@ -13,5 +13,7 @@ pub mod postback;
 pub mod qr;
 pub mod secret;
 pub mod signature;
+pub mod upi;
+pub mod window;
 
 pub use secret::Secret;
