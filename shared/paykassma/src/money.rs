@@ -15,7 +15,9 @@ pub fn parse_decimal(text: &str) -> Option<Decimal> {
     if t.is_empty() {
         return None;
     }
-    Decimal::from_str(t).ok().or_else(|| Decimal::from_scientific(t).ok())
+    Decimal::from_str(t)
+        .ok()
+        .or_else(|| Decimal::from_scientific(t).ok())
 }
 
 /// An amount from a decoded body: a number's received text or a string, exactly.
@@ -40,9 +42,9 @@ pub fn de_opt_decimal<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Decimal>
     match Option::<Value>::deserialize(d)? {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
-        Some(Value::String(s)) => {
-            parse_decimal(&s).map(Some).ok_or_else(|| serde::de::Error::custom(format!("not an amount: {s:?}")))
-        }
+        Some(Value::String(s)) => parse_decimal(&s)
+            .map(Some)
+            .ok_or_else(|| serde::de::Error::custom(format!("not an amount: {s:?}"))),
         Some(Value::Number(n)) => parse_decimal(&n.to_string())
             .map(Some)
             .ok_or_else(|| serde::de::Error::custom(format!("not an amount: {n}"))),
@@ -93,6 +95,9 @@ mod tests {
     fn raw_text_is_kept_to_the_last_digit() {
         let v = crate::php::parse(b"[1234567890123456789.123456789]").unwrap();
         let PhpValue::List(items) = v else { panic!() };
-        assert_eq!(decimal_from_php(&items[0]), Some(dec!("1234567890123456789.123456789")));
+        assert_eq!(
+            decimal_from_php(&items[0]),
+            Some(dec!("1234567890123456789.123456789"))
+        );
     }
 }

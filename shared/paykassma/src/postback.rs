@@ -119,12 +119,16 @@ impl PostbackEntry {
         let amount = match v.get("amount") {
             None | Some(PhpValue::Null) => None,
             Some(PhpValue::String(s)) if s.is_empty() => None,
-            Some(a) => Some(decimal_from_php(a).ok_or_else(|| shape("additional_data.amount", "not an amount"))?),
+            Some(a) => Some(
+                decimal_from_php(a)
+                    .ok_or_else(|| shape("additional_data.amount", "not an amount"))?,
+            ),
         };
         let bank_details = match v.get("bank_details") {
-            Some(b @ PhpValue::Map(_)) => {
-                Some(BankDetails { bank_code: text(b.get("bank_code")), branch_code: text(b.get("branch_code")) })
-            }
+            Some(b @ PhpValue::Map(_)) => Some(BankDetails {
+                bank_code: text(b.get("bank_code")),
+                branch_code: text(b.get("branch_code")),
+            }),
             _ => None,
         };
         Ok(Self {
@@ -155,8 +159,12 @@ impl Postback {
         if !matches!(v, PhpValue::Map(_)) {
             return Err(shape("body", "not an object"));
         }
-        let amount = v.get("amount").and_then(decimal_from_php).ok_or_else(|| shape("amount", "missing or not an amount"))?;
-        let currency_code = text(v.get("currency_code")).ok_or_else(|| shape("currency_code", "missing"))?;
+        let amount = v
+            .get("amount")
+            .and_then(decimal_from_php)
+            .ok_or_else(|| shape("amount", "missing or not an amount"))?;
+        let currency_code =
+            text(v.get("currency_code")).ok_or_else(|| shape("currency_code", "missing"))?;
         let label = text(v.get("label")).ok_or_else(|| shape("label", "missing"))?;
         let direction = match text(v.get("direction")).as_deref() {
             Some("ingoing") => Direction::Ingoing,
@@ -165,17 +173,22 @@ impl Postback {
             None => return Err(shape("direction", "missing")),
         };
         let additional_data = match v.get("additional_data") {
-            Some(PhpValue::List(items)) => items.iter().map(PostbackEntry::from_php).collect::<Result<_, _>>()?,
+            Some(PhpValue::List(items)) => items
+                .iter()
+                .map(PostbackEntry::from_php)
+                .collect::<Result<_, _>>()?,
             // A PHP array with non-sequential keys arrives as an object: take its values in order.
-            Some(PhpValue::Map(entries)) => {
-                entries.iter().map(|(_, e)| PostbackEntry::from_php(e)).collect::<Result<_, _>>()?
-            }
+            Some(PhpValue::Map(entries)) => entries
+                .iter()
+                .map(|(_, e)| PostbackEntry::from_php(e))
+                .collect::<Result<_, _>>()?,
             _ => return Err(shape("additional_data", "missing or not a list")),
         };
         let converted_amount = match v.get("converted_amount") {
-            Some(PhpValue::Map(entries)) => {
-                entries.iter().filter_map(|(k, a)| decimal_from_php(a).map(|d| (k.clone(), d))).collect()
-            }
+            Some(PhpValue::Map(entries)) => entries
+                .iter()
+                .filter_map(|(k, a)| decimal_from_php(a).map(|d| (k.clone(), d)))
+                .collect(),
             _ => Vec::new(),
         };
         Ok(Self {
@@ -207,7 +220,13 @@ mod tests {
         let p = Postback::from_php(&parse(body).unwrap()).unwrap();
         assert_eq!(p.direction, Direction::Outgoing);
         assert_eq!(p.amount, Decimal::from(820));
-        assert_eq!(p.converted_amount[1], ("BTC".to_string(), Decimal::from_str_exact("0.00025009").unwrap()));
+        assert_eq!(
+            p.converted_amount[1],
+            (
+                "BTC".to_string(),
+                Decimal::from_str_exact("0.00025009").unwrap()
+            )
+        );
         let e = &p.additional_data[0];
         assert_eq!(e.withdrawal_id.as_deref(), Some("autotest984047927037"));
         assert_eq!(e.withdrawal_status, Some(WithdrawalStatus::Processed));
@@ -218,7 +237,13 @@ mod tests {
 
     #[test]
     fn missing_required_fields_are_named() {
-        let err = Postback::from_php(&parse(br#"{"amount":1,"currency_code":"INR","direction":"ingoing","additional_data":[]}"#).unwrap()).unwrap_err();
+        let err = Postback::from_php(
+            &parse(
+                br#"{"amount":1,"currency_code":"INR","direction":"ingoing","additional_data":[]}"#,
+            )
+            .unwrap(),
+        )
+        .unwrap_err();
         assert_eq!(err.field, "label");
         let err = Postback::from_php(&parse(br#"{"amount":"x","currency_code":"INR","label":"1","direction":"ingoing","additional_data":[]}"#).unwrap()).unwrap_err();
         assert_eq!(err.field, "amount");

@@ -33,7 +33,9 @@ impl std::str::FromStr for Scheme {
         match s {
             "postback" | "p" | "P" => Ok(Self::Postback),
             "request" | "w" | "W" => Ok(Self::Request),
-            other => Err(format!("unknown signature scheme {other:?} (expected postback or request)")),
+            other => Err(format!(
+                "unknown signature scheme {other:?} (expected postback or request)"
+            )),
         }
     }
 }
@@ -93,7 +95,10 @@ fn hex_sha1(parts: &[&[u8]]) -> String {
 /// `signature` key left out.
 pub fn request_signature(private_key: &Secret, data: &PhpValue) -> Result<String, SignError> {
     let preimage = php::sorted_implode(data, "signature")?;
-    Ok(hex_sha1(&[private_key.expose().as_bytes(), hex_md5(preimage.as_bytes()).as_bytes()]))
+    Ok(hex_sha1(&[
+        private_key.expose().as_bytes(),
+        hex_md5(preimage.as_bytes()).as_bytes(),
+    ]))
 }
 
 /// (W) over a JSON text (what the gateway will `json_decode`).
@@ -124,7 +129,11 @@ pub fn postback_signature(keys: &PostbackKeys, additional_data: &PhpValue) -> St
 /// Builds a signed postback body the way the gateway sends it: `signature` first, then the
 /// fields of `body` (which should carry `access_key` and `additional_data`), encoded with
 /// `json_encode`'s default flags (`\/` and `\uXXXX` escapes).
-pub fn sign_postback_body(keys: &PostbackKeys, scheme: Scheme, body: &PhpValue) -> Result<String, SignError> {
+pub fn sign_postback_body(
+    keys: &PostbackKeys,
+    scheme: Scheme,
+    body: &PhpValue,
+) -> Result<String, SignError> {
     let mut fields = match body {
         PhpValue::Map(entries) => entries.clone(),
         _ => return Err(SignError::Implode(ImplodeError::NotAnObject)),
@@ -132,9 +141,12 @@ pub fn sign_postback_body(keys: &PostbackKeys, scheme: Scheme, body: &PhpValue) 
     fields.retain(|(k, _)| k != "signature");
     let unsigned = PhpValue::Map(fields.clone());
     let sig = match scheme {
-        Scheme::Postback => {
-            postback_signature(keys, unsigned.get("additional_data").unwrap_or(&PhpValue::List(vec![])))
-        }
+        Scheme::Postback => postback_signature(
+            keys,
+            unsigned
+                .get("additional_data")
+                .unwrap_or(&PhpValue::List(vec![])),
+        ),
         Scheme::Request => request_signature(&keys.private_key, &unsigned)?,
     };
     fields.insert(0, ("signature".to_string(), PhpValue::String(sig)));
@@ -142,10 +154,16 @@ pub fn sign_postback_body(keys: &PostbackKeys, scheme: Scheme, body: &PhpValue) 
 }
 
 /// Verifies a postback from its raw body bytes and returns the decoded body.
-pub fn verify_postback(raw: &[u8], keys: &PostbackKeys, scheme: Scheme) -> Result<PhpValue, VerifyError> {
+pub fn verify_postback(
+    raw: &[u8],
+    keys: &PostbackKeys,
+    scheme: Scheme,
+) -> Result<PhpValue, VerifyError> {
     let body = php::parse(raw).map_err(|e| VerifyError::Malformed(e.to_string()))?;
     if !matches!(body, PhpValue::Map(_)) {
-        return Err(VerifyError::Malformed("the body is not a JSON object".into()));
+        return Err(VerifyError::Malformed(
+            "the body is not a JSON object".into(),
+        ));
     }
     let received = match body.get("signature") {
         None | Some(PhpValue::Null) => return Err(VerifyError::MissingSignature),
@@ -165,11 +183,12 @@ pub fn verify_postback(raw: &[u8], keys: &PostbackKeys, scheme: Scheme) -> Resul
                 .ok_or_else(|| VerifyError::Malformed("additional_data is missing".into()))?;
             postback_signature(keys, data)
         }
-        Scheme::Request => {
-            request_signature(&keys.private_key, &body).map_err(|e| VerifyError::Malformed(e.to_string()))?
-        }
+        Scheme::Request => request_signature(&keys.private_key, &body)
+            .map_err(|e| VerifyError::Malformed(e.to_string()))?,
     };
-    if expected.len() == received.len() && bool::from(expected.as_bytes().ct_eq(received.as_bytes())) {
+    if expected.len() == received.len()
+        && bool::from(expected.as_bytes().ct_eq(received.as_bytes()))
+    {
         Ok(body)
     } else {
         Err(VerifyError::SignatureMismatch)
@@ -181,13 +200,17 @@ mod tests {
     use super::*;
 
     fn keys() -> PostbackKeys {
-        PostbackKeys { access_key: "FQ9jMwrNSkFbyMNqYFf6Ed4xeKmjHK".into(), private_key: "priv-key".into() }
+        PostbackKeys {
+            access_key: "FQ9jMwrNSkFbyMNqYFf6Ed4xeKmjHK".into(),
+            private_key: "priv-key".into(),
+        }
     }
 
     #[test]
     fn request_signature_matches_hand_computation() {
         // ksort -> a, b; implode -> "1:x"; sha1("k" . md5("1:x")).
-        let sig = request_signature_json(&"k".into(), br#"{"b":"x","a":1,"signature":"ignored"}"#).unwrap();
+        let sig = request_signature_json(&"k".into(), br#"{"b":"x","a":1,"signature":"ignored"}"#)
+            .unwrap();
         let want = hex_sha1(&[b"k", hex_md5(b"1:x").as_bytes()]);
         assert_eq!(sig, want);
     }
@@ -201,22 +224,48 @@ mod tests {
         for scheme in [Scheme::Postback, Scheme::Request] {
             let text = sign_postback_body(&keys(), scheme, &body).unwrap();
             assert!(text.starts_with(r#"{"signature":""#));
-            assert!(text.contains(r#"a\/b \u00e9"#), "default flags on the wire: {text}");
+            assert!(
+                text.contains(r#"a\/b \u00e9"#),
+                "default flags on the wire: {text}"
+            );
             verify_postback(text.as_bytes(), &keys(), scheme).unwrap();
             let tampered = text.replace(r#""amount":"700""#, r#""amount":"7000""#);
-            assert_eq!(verify_postback(tampered.as_bytes(), &keys(), scheme), Err(VerifyError::SignatureMismatch));
+            assert_eq!(
+                verify_postback(tampered.as_bytes(), &keys(), scheme),
+                Err(VerifyError::SignatureMismatch)
+            );
         }
     }
 
     #[test]
     fn wrong_access_key_and_missing_signature_are_refused() {
-        let other = PostbackKeys { access_key: "other".into(), private_key: "priv-key".into() };
-        let text = sign_postback_body(&keys(), Scheme::Postback, &php::parse(br#"{"access_key":"FQ9jMwrNSkFbyMNqYFf6Ed4xeKmjHK","additional_data":[]}"#).unwrap()).unwrap();
-        assert_eq!(verify_postback(text.as_bytes(), &other, Scheme::Postback), Err(VerifyError::AccessKeyMismatch));
+        let other = PostbackKeys {
+            access_key: "other".into(),
+            private_key: "priv-key".into(),
+        };
+        let text = sign_postback_body(
+            &keys(),
+            Scheme::Postback,
+            &php::parse(br#"{"access_key":"FQ9jMwrNSkFbyMNqYFf6Ed4xeKmjHK","additional_data":[]}"#)
+                .unwrap(),
+        )
+        .unwrap();
         assert_eq!(
-            verify_postback(br#"{"access_key":"x","additional_data":[]}"#, &keys(), Scheme::Postback),
+            verify_postback(text.as_bytes(), &other, Scheme::Postback),
+            Err(VerifyError::AccessKeyMismatch)
+        );
+        assert_eq!(
+            verify_postback(
+                br#"{"access_key":"x","additional_data":[]}"#,
+                &keys(),
+                Scheme::Postback
+            ),
             Err(VerifyError::MissingSignature)
         );
-        assert!(verify_postback(b"{not json", &keys(), Scheme::Postback).unwrap_err().is_malformed());
+        assert!(
+            verify_postback(b"{not json", &keys(), Scheme::Postback)
+                .unwrap_err()
+                .is_malformed()
+        );
     }
 }

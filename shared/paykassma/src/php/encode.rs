@@ -15,9 +15,15 @@ pub struct JsonFlags {
 
 impl JsonFlags {
     /// `json_encode($x)`: what the gateway's bodies look like on the wire.
-    pub const DEFAULT: Self = Self { unescaped_slashes: false, unescaped_unicode: false };
+    pub const DEFAULT: Self = Self {
+        unescaped_slashes: false,
+        unescaped_unicode: false,
+    };
     /// `JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE`: what the postback signature hashes.
-    pub const UNESCAPED: Self = Self { unescaped_slashes: true, unescaped_unicode: true };
+    pub const UNESCAPED: Self = Self {
+        unescaped_slashes: true,
+        unescaped_unicode: true,
+    };
 }
 
 /// Encodes `v` as PHP's `json_encode($v, $flags)` would.
@@ -103,12 +109,16 @@ mod tests {
 
     #[test]
     fn default_flags_escape_slashes_and_unicode() {
-        let v = parse(r#"{"u":"https://x/é😀\u2028\u001f\u007f","n":[1.0e+20,-0]}"#.as_bytes()).unwrap();
+        let v = parse(r#"{"u":"https://x/é😀\u2028\u001f\u007f","n":[1.0e+20,-0]}"#.as_bytes())
+            .unwrap();
         assert_eq!(
             encode(&v, JsonFlags::DEFAULT),
             "{\"u\":\"https:\\/\\/x\\/\\u00e9\\ud83d\\ude00\\u2028\\u001f\u{7f}\",\"n\":[1.0e+20,-0]}"
         );
-        assert_eq!(encode(&v, JsonFlags::UNESCAPED), "{\"u\":\"https://x/é😀\\u2028\\u001f\u{7f}\",\"n\":[1.0e+20,-0]}");
+        assert_eq!(
+            encode(&v, JsonFlags::UNESCAPED),
+            "{\"u\":\"https://x/é😀\\u2028\\u001f\u{7f}\",\"n\":[1.0e+20,-0]}"
+        );
     }
 
     #[test]

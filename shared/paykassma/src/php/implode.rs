@@ -35,8 +35,11 @@ pub fn sorted_implode(data: &PhpValue, skip_key: &str) -> Result<String, Implode
     let PhpValue::Map(entries) = data else {
         return Err(ImplodeError::NotAnObject);
     };
-    let mut keyed: Vec<(Key<'_>, &PhpValue)> =
-        entries.iter().filter(|(k, _)| k != skip_key).map(|(k, v)| (Key::of(k), v)).collect();
+    let mut keyed: Vec<(Key<'_>, &PhpValue)> = entries
+        .iter()
+        .filter(|(k, _)| k != skip_key)
+        .map(|(k, v)| (Key::of(k), v))
+        .collect();
     check_orderable(&keyed)?;
     keyed.sort_by(|a, b| a.0.cmp_php(&b.0));
     let mut out = String::new();
@@ -107,7 +110,9 @@ impl<'a> Key<'a> {
         match (self, other) {
             (Key::Int(a), Key::Int(b)) => a.cmp(b),
             _ => match (self.numeric(), other.numeric()) {
-                (Some(a), Some(b)) => a.cmp_php(&b).unwrap_or_else(|| self.bytes().cmp(&other.bytes())),
+                (Some(a), Some(b)) => a
+                    .cmp_php(&b)
+                    .unwrap_or_else(|| self.bytes().cmp(&other.bytes())),
                 _ => self.bytes().cmp(&other.bytes()),
             },
         }
@@ -195,13 +200,16 @@ fn numeric_string(s: &str) -> Option<Numeric> {
 fn check_orderable(keyed: &[(Key<'_>, &PhpValue)]) -> Result<(), ImplodeError> {
     let numeric = keyed.iter().find(|(k, _)| k.numeric().is_some());
     let tricky = keyed.iter().find(|(k, _)| match k {
-        Key::Str(s) => numeric_string(s).is_none() && s.as_bytes().first().is_some_and(|b| *b <= b'9'),
+        Key::Str(s) => {
+            numeric_string(s).is_none() && s.as_bytes().first().is_some_and(|b| *b <= b'9')
+        }
         Key::Int(_) => false,
     });
     match (numeric, tricky) {
-        (Some((a, _)), Some((b, _))) => {
-            Err(ImplodeError::AmbiguousKeyOrder(a.bytes_lossy(), b.bytes_lossy()))
-        }
+        (Some((a, _)), Some((b, _))) => Err(ImplodeError::AmbiguousKeyOrder(
+            a.bytes_lossy(),
+            b.bytes_lossy(),
+        )),
         _ => Ok(()),
     }
 }
@@ -224,25 +232,36 @@ mod tests {
     #[test]
     fn sorts_top_level_only_and_joins_values() {
         assert_eq!(
-            implode(r#"{"b":"x","signature":"zz","a":[3,1,{"z":2,"y":1}],"c":true,"d":null,"e":false,"f":[]}"#),
+            implode(
+                r#"{"b":"x","signature":"zz","a":[3,1,{"z":2,"y":1}],"c":true,"d":null,"e":false,"f":[]}"#
+            ),
             "3:1:2:1:x:1:::"
         );
     }
 
     #[test]
     fn scalars_stringify_like_php() {
-        assert_eq!(implode(r#"{"a":762.0,"b":0.30000000000000004,"c":1e20,"d":-0.0,"e":-0,"f":1.5e-7}"#), "762:0.3:1.0E+20:-0:0:1.5E-7");
+        assert_eq!(
+            implode(r#"{"a":762.0,"b":0.30000000000000004,"c":1e20,"d":-0.0,"e":-0,"f":1.5e-7}"#),
+            "762:0.3:1.0E+20:-0:0:1.5E-7"
+        );
     }
 
     #[test]
     fn integer_keys_sort_numerically_before_words() {
-        assert_eq!(implode(r#"{"b":1,"10":2,"9":3,"a":4,"-1":5,"1.5":6}"#), "5:6:3:2:4:1");
+        assert_eq!(
+            implode(r#"{"b":1,"10":2,"9":3,"a":4,"-1":5,"1.5":6}"#),
+            "5:6:3:2:4:1"
+        );
     }
 
     #[test]
     fn ambiguous_key_sets_are_refused() {
         let v = parse(br#"{"10":1,"5a":2,"9":3}"#).unwrap();
-        assert!(matches!(sorted_implode(&v, "signature"), Err(ImplodeError::AmbiguousKeyOrder(..))));
+        assert!(matches!(
+            sorted_implode(&v, "signature"),
+            Err(ImplodeError::AmbiguousKeyOrder(..))
+        ));
     }
 
     #[test]

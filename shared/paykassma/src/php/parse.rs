@@ -33,7 +33,10 @@ struct Parser<'a> {
 
 impl Parser<'_> {
     fn err(&self, reason: &'static str) -> ParseError {
-        ParseError { offset: self.i, reason }
+        ParseError {
+            offset: self.i,
+            reason,
+        }
     }
 
     fn peek(&self) -> Option<u8> {
@@ -267,12 +270,18 @@ mod tests {
     #[test]
     fn keeps_number_text_and_key_order() {
         let v = parse(br#"{"b":762.0,"a":[1e20,-0.0,12345678901234567890],"c":{}}"#).unwrap();
-        let PhpValue::Map(entries) = &v else { panic!("not a map") };
+        let PhpValue::Map(entries) = &v else {
+            panic!("not a map")
+        };
         let keys: Vec<&str> = entries.iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!(keys, ["b", "a", "c"]);
-        let PhpValue::Number(n) = v.get("b").unwrap() else { panic!() };
+        let PhpValue::Number(n) = v.get("b").unwrap() else {
+            panic!()
+        };
         assert_eq!(n.as_str(), "762.0");
-        let PhpValue::List(items) = v.get("a").unwrap() else { panic!() };
+        let PhpValue::List(items) = v.get("a").unwrap() else {
+            panic!()
+        };
         let texts: Vec<&str> = items
             .iter()
             .map(|i| match i {
@@ -286,7 +295,13 @@ mod tests {
     #[test]
     fn repeated_key_keeps_first_position_and_last_value() {
         let v = parse(br#"{"a":1,"b":2,"a":3}"#).unwrap();
-        assert_eq!(v, PhpValue::Map(vec![("a".into(), PhpValue::int(3)), ("b".into(), PhpValue::int(2))]));
+        assert_eq!(
+            v,
+            PhpValue::Map(vec![
+                ("a".into(), PhpValue::int(3)),
+                ("b".into(), PhpValue::int(2))
+            ])
+        );
     }
 
     #[test]
@@ -317,7 +332,11 @@ mod tests {
             b"{'a':1}",
             b"NaN",
         ] {
-            assert!(parse(bad).is_err(), "accepted {:?}", String::from_utf8_lossy(bad));
+            assert!(
+                parse(bad).is_err(),
+                "accepted {:?}",
+                String::from_utf8_lossy(bad)
+            );
         }
     }
 
@@ -331,11 +350,20 @@ mod tests {
 
     #[test]
     fn integers_past_i64_become_floats() {
-        let PhpValue::Number(n) = parse(b"9223372036854775808").unwrap() else { panic!() };
-        assert_eq!(n.to_php(), super::super::PhpNumber::Float(9.223372036854775808e18));
-        let PhpValue::Number(n) = parse(b"-9223372036854775808").unwrap() else { panic!() };
+        let PhpValue::Number(n) = parse(b"9223372036854775808").unwrap() else {
+            panic!()
+        };
+        assert_eq!(
+            n.to_php(),
+            super::super::PhpNumber::Float(9.223372036854775808e18)
+        );
+        let PhpValue::Number(n) = parse(b"-9223372036854775808").unwrap() else {
+            panic!()
+        };
         assert_eq!(n.to_php(), super::super::PhpNumber::Int(i64::MIN));
-        let PhpValue::Number(n) = parse(b"-0").unwrap() else { panic!() };
+        let PhpValue::Number(n) = parse(b"-0").unwrap() else {
+            panic!()
+        };
         assert_eq!(n.to_php(), super::super::PhpNumber::Int(0));
     }
 }

@@ -151,7 +151,11 @@ impl From<&serde_json::Value> for PhpValue {
             }
             J::String(s) => Self::String(s.clone()),
             J::Array(items) => Self::List(items.iter().map(Self::from).collect()),
-            J::Object(map) => Self::Map(map.iter().map(|(k, v)| (k.clone(), Self::from(v))).collect()),
+            J::Object(map) => Self::Map(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), Self::from(v)))
+                    .collect(),
+            ),
         }
     }
 }
