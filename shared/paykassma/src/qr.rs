@@ -145,6 +145,47 @@ mod tests {
         assert!(dark > 100);
     }
 
+    /// Paints the SVG's path (`M{x} {y}h{w}v{h}H{x}V{y}` rectangles, the only shape the
+    /// renderer emits) onto a white bitmap, so the SVG itself can be scanned.
+    fn rasterize_svg(svg: &str, side: u32) -> image::GrayImage {
+        let mut img = image::GrayImage::from_pixel(side, side, Luma([255]));
+        let path = svg
+            .split(" d=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap();
+        for rect in path.split('M').filter(|r| !r.is_empty()) {
+            let nums: Vec<u32> = rect
+                .split(|c: char| !c.is_ascii_digit())
+                .filter(|n| !n.is_empty())
+                .map(|n| n.parse().unwrap())
+                .collect();
+            let [x, y, w, h, ..] = nums[..] else {
+                panic!("unexpected path segment {rect:?}")
+            };
+            for py in y..y + h {
+                for px in x..x + w {
+                    img.put_pixel(px, py, Luma([0]));
+                }
+            }
+        }
+        img
+    }
+
+    #[test]
+    fn svg_decodes_back_when_painted() {
+        for data in [SEED, "upi://pay?pa=a@b&pn=दुकान&am=1.50"] {
+            let svg = to_svg(data).unwrap();
+            let img = rasterize_svg(&svg, image_side(data).unwrap());
+            let mut prepared = rqrr::PreparedImage::prepare(img);
+            let grids = prepared.detect_grids();
+            assert_eq!(grids.len(), 1);
+            assert_eq!(grids[0].decode().unwrap().1, data);
+        }
+    }
+
     #[test]
     fn too_long_and_empty_data_are_errors() {
         let huge = "a".repeat(3000);
