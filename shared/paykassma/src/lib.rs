@@ -7,6 +7,7 @@
 //!
 //! No AWS code lives here: the crate can be published on its own.
 
+pub mod client;
 pub mod money;
 pub mod php;
 pub mod postback;

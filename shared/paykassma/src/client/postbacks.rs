@@ -1,0 +1,285 @@
+//! Section 8: looking postbacks up, one (`postback`) or many (`pullpostbacks`, paginated).
+//! Each found postback is kept twice: typed ([`Postback`], exact amounts) and raw
+//! ([`PhpValue`]), so the merchant can apply it through the same path as a webhook.
+
+use std::collections::HashSet;
+
+use reqwest::Method;
+
+use super::envelope::Answer;
+use super::read::{entries, integer, items, text};
+use super::transport::{Body, Query};
+use super::{Client, Error};
+use crate::php::PhpValue;
+use crate::postback::Postback;
+
+/// Which postbacks to look up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PostbackKind {
+    Deposit,
+    Withdrawal,
+}
+
+impl PostbackKind {
+    /// The `type` parameter.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Deposit => "deposit",
+            Self::Withdrawal => "withdrawal",
+        }
+    }
+
+    /// The field naming an item: `plugin_custom_order_id` (our `custom_transaction_id`) or
+    /// `withdrawal_id`.
+    pub fn id_field(self) -> &'static str {
+        match self {
+            Self::Deposit => "plugin_custom_order_id",
+            Self::Withdrawal => "withdrawal_id",
+        }
+    }
+
+    fn id_array(self) -> &'static str {
+        match self {
+            Self::Deposit => "plugin_custom_order_id[]",
+            Self::Withdrawal => "withdrawal_id[]",
+        }
+    }
+
+    fn list_field(self) -> &'static str {
+        match self {
+            Self::Deposit => "transactions",
+            Self::Withdrawal => "withdrawals",
+        }
+    }
+}
+
+/// The key of a single postback lookup.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PostbackQuery {
+    /// `type=deposit&transaction_id=`: the gateway's transaction number.
+    DepositByTransactionId(String),
+    /// `type=deposit&custom_id=`: our `custom_transaction_id`.
+    DepositByCustomId(String),
+    /// `type=withdrawal&withdrawal_id=`.
+    Withdrawal(String),
+}
+
+/// A postback read from a lookup answer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FoundPostback {
+    pub postback: Postback,
+    /// The postback object as received (number text and key order kept).
+    pub raw: PhpValue,
+}
+
+/// What `pullpostbacks` says about one id.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PullOutcome {
+    Found(Box<FoundPostback>),
+    /// No postback (yet): `message` is the gateway's, e.g. "Postback not found".
+    NotFound {
+        message: String,
+    },
+    /// A postback object we could not read as a postback (kept for the record).
+    Malformed {
+        raw: PhpValue,
+        reason: String,
+    },
+}
+
+/// One item of a `pullpostbacks` answer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PulledPostback {
+    /// `plugin_custom_order_id` or `withdrawal_id`.
+    pub id: String,
+    pub outcome: PullOutcome,
+}
+
+/// `paginate` of a `pullpostbacks` answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Paginate {
+    pub offset: u64,
+    pub total: u64,
+    pub limit: u64,
+}
+
+/// One page of a `pullpostbacks` answer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PullPage {
+    pub items: Vec<PulledPostback>,
+    pub paginate: Option<Paginate>,
+}
+
+fn found(answer: &Answer, raw: &PhpValue) -> Result<FoundPostback, Error> {
+    match Postback::from_php(raw) {
+        Ok(postback) => Ok(FoundPostback {
+            postback,
+            raw: raw.clone(),
+        }),
+        Err(e) => Err(answer.unreadable(format!("the postback cannot be read: {e}"))),
+    }
+}
+
+fn pulled(kind: PostbackKind, item: &PhpValue) -> Option<PulledPostback> {
+    let id = text(item.get(kind.id_field()))?;
+    let outcome = match item.get("postback") {
+        Some(raw @ PhpValue::Map(_)) => match Postback::from_php(raw) {
+            Ok(postback) => PullOutcome::Found(Box::new(FoundPostback {
+                postback,
+                raw: raw.clone(),
+            })),
+            Err(e) => PullOutcome::Malformed {
+                raw: raw.clone(),
+                reason: e.to_string(),
+            },
+        },
+        _ => PullOutcome::NotFound {
+            message: text(item.get("message")).unwrap_or_default(),
+        },
+    };
+    Some(PulledPostback { id, outcome })
+}
+
+fn paginate(v: &PhpValue) -> Option<Paginate> {
+    let p = v
+        .get("paginate")
+        .or_else(|| v.get("data").and_then(|d| d.get("paginate")))?;
+    let num = |k: &str| integer(p.get(k)).and_then(|n| u64::try_from(n).ok());
+    Some(Paginate {
+        offset: num("offset").unwrap_or(0),
+        total: num("total")?,
+        limit: num("limit").unwrap_or(0),
+    })
+}
+
+impl Client {
+    /// `GET postback` (section 8): the postback sent for one deposit or withdrawal. A
+    /// postback the gateway has not sent is its refusal ([`Error::Refused`]).
+    pub async fn postback(&self, query: &PostbackQuery) -> Result<FoundPostback, Error> {
+        self.guarded(async {
+            let mut q = Query::new();
+            match query {
+                PostbackQuery::DepositByTransactionId(id) => {
+                    q.push("type", "deposit").push("transaction_id", id)
+                }
+                PostbackQuery::DepositByCustomId(id) => {
+                    q.push("type", "deposit").push("custom_id", id)
+                }
+                PostbackQuery::Withdrawal(id) => {
+                    q.push("type", "withdrawal").push("withdrawal_id", id)
+                }
+            };
+            let answer = self
+                .exchange(
+                    Method::GET,
+                    &self.config.paths.postback,
+                    &q,
+                    Body::None,
+                    true,
+                )
+                .await?;
+            let v = answer.success()?;
+            let raw = v
+                .get("postback")
+                .or_else(|| v.get("data").and_then(|d| d.get("postback")))
+                .ok_or_else(|| answer.unreadable("no postback in the answer"))?;
+            found(&answer, raw)
+        })
+        .await
+    }
+
+    /// `GET pullpostbacks` (section 8): one page for the given ids
+    /// (`type=deposit&plugin_custom_order_id[]=a&plugin_custom_order_id[]=b`, or
+    /// `withdrawal_id[]=`), with optional `offset`/`limit`.
+    pub async fn pullpostbacks(
+        &self,
+        kind: PostbackKind,
+        ids: &[String],
+        offset: Option<u64>,
+        limit: Option<u64>,
+    ) -> Result<PullPage, Error> {
+        self.guarded(async {
+            if ids.is_empty() {
+                return Err(Error::Request("pullpostbacks needs at least one id".into()));
+            }
+            let mut q = Query::new();
+            q.push("type", kind.as_str());
+            for id in ids {
+                q.push(kind.id_array(), id.clone());
+            }
+            q.push_opt("offset", offset.map(|o| o.to_string()))
+                .push_opt("limit", limit.map(|l| l.to_string()));
+            let answer = self
+                .exchange(
+                    Method::GET,
+                    &self.config.paths.pullpostbacks,
+                    &q,
+                    Body::None,
+                    true,
+                )
+                .await?;
+            let v = answer.success()?;
+            let data = v.get("data");
+            // Lenient: take the list named for the kind, else whichever list is there.
+            let list = data.and_then(|d| d.get(kind.list_field())).or_else(|| {
+                entries(data)
+                    .iter()
+                    .map(|(_, l)| l)
+                    .find(|l| matches!(l, PhpValue::List(_)))
+            });
+            let items = items(list)
+                .into_iter()
+                .filter_map(|item| pulled(kind, item))
+                .collect();
+            Ok(PullPage {
+                items,
+                paginate: paginate(&v),
+            })
+        })
+        .await
+    }
+
+    /// Looks up every id, `batch_size` ids per request, following `paginate` until each
+    /// id of the batch was reported or the gateway has no more pages. Returns one item per
+    /// reported id (first report wins); ids the gateway never mentions are absent.
+    pub async fn pull_all_postbacks(
+        &self,
+        kind: PostbackKind,
+        ids: &[String],
+        batch_size: usize,
+    ) -> Result<Vec<PulledPostback>, Error> {
+        let mut out = Vec::new();
+        let mut seen: HashSet<String> = HashSet::new();
+        for batch in ids.chunks(batch_size.max(1)) {
+            let wanted: HashSet<&str> = batch.iter().map(String::as_str).collect();
+            let mut offset: Option<u64> = None;
+            let mut limit: Option<u64> = None;
+            // Each page must report something new; the bound stops a gateway that pages
+            // forever.
+            for _ in 0..=batch.len() {
+                let page = self.pullpostbacks(kind, batch, offset, limit).await?;
+                let mut new = 0;
+                for item in page.items {
+                    if seen.insert(item.id.clone()) {
+                        new += 1;
+                        out.push(item);
+                    }
+                }
+                let all_seen = wanted.iter().all(|id| seen.contains(*id));
+                let next = page.paginate.and_then(|p| {
+                    let step = if p.limit > 0 { p.limit } else { new };
+                    let next = p.offset + step;
+                    (step > 0 && next < p.total).then_some((next, p.limit))
+                });
+                match next {
+                    Some((next_offset, page_limit)) if new > 0 && !all_seen => {
+                        offset = Some(next_offset);
+                        limit = (page_limit > 0).then_some(page_limit);
+                    }
+                    _ => break,
+                }
+            }
+        }
+        Ok(out)
+    }
+}
