@@ -1,0 +1,209 @@
+//! Validated identifiers: the user's `label`, our deposit ids (the gateway's
+//! `custom_transaction_id`) and withdrawal ids (the gateway's `withdrawal_id`).
+
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IdError {
+    #[error("{what} must not be empty")]
+    Empty { what: &'static str },
+    #[error("{what} is longer than {max} characters")]
+    TooLong { what: &'static str, max: usize },
+    #[error("{what} contains a character that is not allowed")]
+    BadCharacter { what: &'static str },
+}
+
+/// The gateway's user label: trimmed (the gateway rejects surrounding spaces), 1..=190
+/// characters, no control characters.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct Label(String);
+
+impl Label {
+    pub const MAX_CHARS: usize = 190;
+
+    /// Trims surrounding whitespace and checks the rest.
+    pub fn parse(raw: &str) -> Result<Self, IdError> {
+        let what = "label";
+        let s = raw.trim();
+        if s.is_empty() {
+            return Err(IdError::Empty { what });
+        }
+        if s.chars().count() > Self::MAX_CHARS {
+            return Err(IdError::TooLong {
+                what,
+                max: Self::MAX_CHARS,
+            });
+        }
+        if s.chars().any(char::is_control) {
+            return Err(IdError::BadCharacter { what });
+        }
+        Ok(Self(s.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Ids we generate and send to the gateway: ASCII letters, digits, `-` and `_` only, so they
+/// are URL-safe and can sit in keys and query strings unescaped.
+fn check_token(raw: &str, what: &'static str, max: usize) -> Result<(), IdError> {
+    if raw.is_empty() {
+        return Err(IdError::Empty { what });
+    }
+    if raw.len() > max {
+        return Err(IdError::TooLong { what, max });
+    }
+    if !raw
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return Err(IdError::BadCharacter { what });
+    }
+    Ok(())
+}
+
+/// Our deposit id, sent as `custom_transaction_id` (which must never repeat at the gateway):
+/// `d` + the 32 hex digits of a UUIDv7 when we generate it; up to 64 URL-safe characters when parsed.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct DepositId(String);
+
+impl DepositId {
+    pub const MAX_LEN: usize = 64;
+
+    pub fn generate() -> Self {
+        Self(format!("d{}", uuid::Uuid::now_v7().simple()))
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, IdError> {
+        check_token(raw, "deposit id", Self::MAX_LEN)?;
+        Ok(Self(raw.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Our withdrawal id, sent as `withdrawal_id` (1..=36 at the gateway): `w` + 32 hex digits of a
+/// UUIDv7 when generated (33 characters, time-ordered).
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct WithdrawalId(String);
+
+impl WithdrawalId {
+    pub const MAX_LEN: usize = 36;
+
+    pub fn generate() -> Self {
+        Self(format!("w{}", uuid::Uuid::now_v7().simple()))
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, IdError> {
+        check_token(raw, "withdrawal id", Self::MAX_LEN)?;
+        Ok(Self(raw.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+macro_rules! string_id_impls {
+    ($($t:ident),*) => {$(
+        impl fmt::Display for $t {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+        impl fmt::Debug for $t {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}({:?})", stringify!($t), self.0)
+            }
+        }
+        impl<'de> Deserialize<'de> for $t {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = String::deserialize(d)?;
+                Self::parse(&s).map_err(serde::de::Error::custom)
+            }
+        }
+        impl std::str::FromStr for $t {
+            type Err = IdError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Self::parse(s)
+            }
+        }
+    )*};
+}
+string_id_impls!(Label, DepositId, WithdrawalId);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_are_trimmed_and_bounded() {
+        assert_eq!(Label::parse("  user-55 ").unwrap().as_str(), "user-55");
+        assert_eq!(Label::parse("   "), Err(IdError::Empty { what: "label" }));
+        assert_eq!(
+            Label::parse(&"é".repeat(190))
+                .unwrap()
+                .as_str()
+                .chars()
+                .count(),
+            190
+        );
+        assert!(matches!(
+            Label::parse(&"a".repeat(191)),
+            Err(IdError::TooLong { max: 190, .. })
+        ));
+        assert!(matches!(
+            Label::parse("a\u{0}b"),
+            Err(IdError::BadCharacter { .. })
+        ));
+        assert!(matches!(
+            Label::parse("a\nb"),
+            Err(IdError::BadCharacter { .. })
+        ));
+    }
+
+    #[test]
+    fn generated_ids_fit_the_gateway_limits_and_differ() {
+        let (a, b) = (DepositId::generate(), DepositId::generate());
+        assert_ne!(a, b);
+        assert_eq!(a.as_str().len(), 33);
+        assert_eq!(DepositId::parse(a.as_str()).unwrap(), a);
+        let w = WithdrawalId::generate();
+        assert!(w.as_str().len() <= 36 && w.as_str().starts_with('w'));
+        assert_eq!(WithdrawalId::parse(w.as_str()).unwrap(), w);
+    }
+
+    #[test]
+    fn parsed_ids_are_url_safe_and_bounded() {
+        assert!(DepositId::parse(&"a".repeat(64)).is_ok());
+        assert!(matches!(
+            DepositId::parse(&"a".repeat(65)),
+            Err(IdError::TooLong { .. })
+        ));
+        assert!(matches!(
+            DepositId::parse("a b"),
+            Err(IdError::BadCharacter { .. })
+        ));
+        assert!(matches!(
+            DepositId::parse("a/b"),
+            Err(IdError::BadCharacter { .. })
+        ));
+        assert!(matches!(
+            WithdrawalId::parse(&"a".repeat(37)),
+            Err(IdError::TooLong { .. })
+        ));
+        assert!(matches!(
+            WithdrawalId::parse(""),
+            Err(IdError::Empty { .. })
+        ));
+        assert!(serde_json::from_str::<WithdrawalId>("\"w#1\"").is_err());
+    }
+}

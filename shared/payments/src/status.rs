@@ -1,0 +1,321 @@
+//! Deposit and withdrawal state machines. Each has its allowed transitions as data
+//! (`TRANSITIONS`), `can_transition`, a checked `transition` that returns an error for an
+//! illegal move, and `is_terminal()`.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("illegal {machine} transition {from} -> {to}")]
+pub struct TransitionError {
+    pub machine: &'static str,
+    pub from: &'static str,
+    pub to: &'static str,
+}
+
+/// Where a deposit is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DepositStatus {
+    /// Created at the gateway; waiting for the user to pay.
+    Pending,
+    /// Activation submitted (UTR sent) or the gateway is checking it.
+    Processing,
+    /// The gateway answered `possible_transaction_created`: not seen yet, may still arrive.
+    Possible,
+    /// Credited with the ordered amount.
+    Credited,
+    /// Credited with what was paid, which differs from the order (amount or currency).
+    AmountMismatch,
+    /// Definitively failed (e.g. activation refused); nothing was credited.
+    Rejected,
+    /// No payment arrived in time. Terminal for reconciliation, but a later valid postback still
+    /// credits it: money received is never dropped.
+    Expired,
+}
+
+impl DepositStatus {
+    pub const ALL: [Self; 7] = [
+        Self::Pending,
+        Self::Processing,
+        Self::Possible,
+        Self::Credited,
+        Self::AmountMismatch,
+        Self::Rejected,
+        Self::Expired,
+    ];
+
+    /// The allowed moves, as data. `Processing -> Pending` lets a user retry an activation the
+    /// gateway refused as malformed; `Expired -> Credited|AmountMismatch` is a late payment.
+    pub const TRANSITIONS: &'static [(Self, &'static [Self])] = {
+        use DepositStatus::*;
+        &[
+            (
+                Pending,
+                &[
+                    Processing,
+                    Possible,
+                    Credited,
+                    AmountMismatch,
+                    Rejected,
+                    Expired,
+                ],
+            ),
+            (
+                Processing,
+                &[
+                    Pending,
+                    Possible,
+                    Credited,
+                    AmountMismatch,
+                    Rejected,
+                    Expired,
+                ],
+            ),
+            (
+                Possible,
+                &[Processing, Credited, AmountMismatch, Rejected, Expired],
+            ),
+            (Expired, &[Credited, AmountMismatch]),
+            (Credited, &[]),
+            (AmountMismatch, &[]),
+            (Rejected, &[]),
+        ]
+    };
+
+    pub fn can_transition(self, to: Self) -> bool {
+        Self::TRANSITIONS
+            .iter()
+            .any(|(from, tos)| *from == self && tos.contains(&to))
+    }
+
+    pub fn transition(self, to: Self) -> Result<Self, TransitionError> {
+        if self.can_transition(to) {
+            Ok(to)
+        } else {
+            Err(TransitionError {
+                machine: "deposit",
+                from: self.as_str(),
+                to: to.as_str(),
+            })
+        }
+    }
+
+    /// No more work for reconciliation (the deposit leaves the open-work index).
+    pub fn is_terminal(self) -> bool {
+        matches!(
+            self,
+            Self::Credited | Self::AmountMismatch | Self::Rejected | Self::Expired
+        )
+    }
+
+    /// Whether a postback may still credit this deposit (and move it).
+    pub fn accepts_credit(self) -> bool {
+        self.can_transition(Self::Credited)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Processing => "processing",
+            Self::Possible => "possible",
+            Self::Credited => "credited",
+            Self::AmountMismatch => "amount_mismatch",
+            Self::Rejected => "rejected",
+            Self::Expired => "expired",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+/// Where a withdrawal is. The user's money is debited (held) from `Pending` on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WithdrawalStatus {
+    /// Debited and recorded; not yet (known to be) sent to the gateway.
+    Pending,
+    /// The gateway accepted it (`{"status":"ok"}`); its result comes by postback.
+    Submitted,
+    /// The gateway call's outcome is not known (timeout, 5xx): reconciliation asks the gateway
+    /// before anything is refunded or re-sent.
+    Unknown,
+    /// Paid out (postback `withdrawal_status` 1). The held money is released.
+    Processed,
+    /// Not paid (refused at submission or postback status 5). The money is refunded.
+    Rejected,
+}
+
+impl WithdrawalStatus {
+    pub const ALL: [Self; 5] = [
+        Self::Pending,
+        Self::Submitted,
+        Self::Unknown,
+        Self::Processed,
+        Self::Rejected,
+    ];
+
+    /// The allowed moves, as data.
+    /// - `Pending -> Processed`: a postback is authoritative and can arrive before we recorded
+    ///   the submission (crash between the gateway's answer and our write).
+    /// - `Submitted -> Unknown` is NOT allowed: once the gateway acknowledged the withdrawal it
+    ///   exists there, and only its result (Processed/Rejected) can follow. A lost postback is
+    ///   found by reconciliation asking for it, not by forgetting what we know.
+    pub const TRANSITIONS: &'static [(Self, &'static [Self])] = {
+        use WithdrawalStatus::*;
+        &[
+            (Pending, &[Submitted, Unknown, Processed, Rejected]),
+            (Unknown, &[Submitted, Processed, Rejected]),
+            (Submitted, &[Processed, Rejected]),
+            (Processed, &[]),
+            (Rejected, &[]),
+        ]
+    };
+
+    pub fn can_transition(self, to: Self) -> bool {
+        Self::TRANSITIONS
+            .iter()
+            .any(|(from, tos)| *from == self && tos.contains(&to))
+    }
+
+    pub fn transition(self, to: Self) -> Result<Self, TransitionError> {
+        if self.can_transition(to) {
+            Ok(to)
+        } else {
+            Err(TransitionError {
+                machine: "withdrawal",
+                from: self.as_str(),
+                to: to.as_str(),
+            })
+        }
+    }
+
+    pub fn is_terminal(self) -> bool {
+        matches!(self, Self::Processed | Self::Rejected)
+    }
+
+    /// The states a withdrawal can be finished or refunded from.
+    pub fn open_states() -> impl Iterator<Item = Self> {
+        Self::ALL.into_iter().filter(|s| !s.is_terminal())
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Submitted => "submitted",
+            Self::Unknown => "unknown",
+            Self::Processed => "processed",
+            Self::Rejected => "rejected",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+impl fmt::Display for DepositStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Display for WithdrawalStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_deposit_state_is_in_the_table_once_and_terminals_mostly_stay() {
+        for s in DepositStatus::ALL {
+            assert_eq!(
+                DepositStatus::TRANSITIONS
+                    .iter()
+                    .filter(|(f, _)| *f == s)
+                    .count(),
+                1,
+                "{s}"
+            );
+            assert_eq!(DepositStatus::parse(s.as_str()), Some(s));
+            assert!(!s.can_transition(s), "{s} -> itself");
+        }
+        for s in [
+            DepositStatus::Credited,
+            DepositStatus::AmountMismatch,
+            DepositStatus::Rejected,
+        ] {
+            assert!(s.is_terminal());
+            assert!(
+                DepositStatus::ALL.iter().all(|to| !s.can_transition(*to)),
+                "{s} must have no way out"
+            );
+        }
+    }
+
+    #[test]
+    fn an_expired_deposit_still_takes_a_late_payment_but_nothing_else() {
+        let e = DepositStatus::Expired;
+        assert!(e.is_terminal());
+        assert!(e.accepts_credit());
+        assert_eq!(
+            e.transition(DepositStatus::AmountMismatch),
+            Ok(DepositStatus::AmountMismatch)
+        );
+        assert_eq!(
+            e.transition(DepositStatus::Pending),
+            Err(TransitionError {
+                machine: "deposit",
+                from: "expired",
+                to: "pending"
+            })
+        );
+        assert!(!DepositStatus::Credited.accepts_credit());
+        assert!(
+            DepositStatus::Pending
+                .transition(DepositStatus::Processing)
+                .is_ok()
+        );
+        assert!(!DepositStatus::Pending.is_terminal());
+    }
+
+    #[test]
+    fn withdrawal_machine() {
+        use WithdrawalStatus::*;
+        for s in WithdrawalStatus::ALL {
+            assert_eq!(
+                WithdrawalStatus::TRANSITIONS
+                    .iter()
+                    .filter(|(f, _)| *f == s)
+                    .count(),
+                1
+            );
+            assert_eq!(WithdrawalStatus::parse(s.as_str()), Some(s));
+        }
+        assert!(
+            Pending.can_transition(Submitted)
+                && Pending.can_transition(Unknown)
+                && Pending.can_transition(Rejected)
+        );
+        assert!(
+            Unknown.can_transition(Submitted)
+                && Unknown.can_transition(Processed)
+                && Unknown.can_transition(Rejected)
+        );
+        assert!(Submitted.can_transition(Processed) && Submitted.can_transition(Rejected));
+        assert!(Submitted.transition(Unknown).is_err());
+        assert!(Processed.transition(Rejected).is_err());
+        assert!(Rejected.transition(Processed).is_err());
+        assert_eq!(
+            WithdrawalStatus::open_states().collect::<Vec<_>>(),
+            vec![Pending, Submitted, Unknown]
+        );
+    }
+}

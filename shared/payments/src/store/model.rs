@@ -1,0 +1,295 @@
+//! The records the [`Store`](super::Store) reads and writes, and the inputs and outcomes of its
+//! verbs. Plain data: both adapters build and return exactly these.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::ids::{DepositId, Label, WithdrawalId};
+use crate::money::{Currency, Money};
+use crate::status::{DepositStatus, WithdrawalStatus};
+
+/// A deposit to create (status `Pending`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewDeposit {
+    pub id: DepositId,
+    pub label: Label,
+    pub currency: Currency,
+    /// The ordered amount; `None` for methods where the user picks it (bKash, Nagad).
+    /// Its currency must be `currency`.
+    pub amount: Option<Money>,
+    pub wallet_type: String,
+    /// What the gateway answered at creation (VPA `identifier`, UPI_S `order_id`, `qr_data`...).
+    pub details: BTreeMap<String, String>,
+    pub created_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deposit {
+    pub id: DepositId,
+    pub label: Label,
+    pub currency: Currency,
+    pub amount: Option<Money>,
+    pub wallet_type: String,
+    pub details: BTreeMap<String, String>,
+    pub status: DepositStatus,
+    /// What was actually paid, once credited.
+    pub credited: Option<Money>,
+    /// The postback dedupe key that credited it.
+    pub postback_key: Option<String>,
+    /// The transaction number the user gave at activation (UPI UTR: `key1`).
+    pub activation_key: Option<String>,
+    /// The gateway's last message about it (activation answer, rejection reason).
+    pub message: Option<String>,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+}
+
+/// Fields set together with a deposit status change; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DepositUpdate {
+    pub activation_key: Option<String>,
+    pub message: Option<String>,
+}
+
+/// A verified deposit postback to credit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DepositCredit {
+    /// Identifies this payment for exactly-once crediting: see [`crate::postback_key`].
+    pub dedupe_key: String,
+    /// Whose balance: the postback's `label`.
+    pub label: Label,
+    /// What was paid (the postback's `amount` and `currency_code`).
+    pub money: Money,
+    /// Our deposit (`plugin_custom_order_id`) when there is one; `None` for payments made in the
+    /// payment window without an order of ours (credited by label).
+    pub deposit_id: Option<DepositId>,
+    pub wallet_type: Option<String>,
+    /// The postback body as received, kept for audit.
+    pub raw_body: String,
+    pub received_at: OffsetDateTime,
+}
+
+/// What a credit did to the deposit it names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DepositEffect {
+    /// The postback names no deposit: credited by label.
+    NoDeposit,
+    /// The deposit moved to `to` (`Credited`, or `AmountMismatch` when the paid amount or
+    /// currency differs from the order).
+    Updated {
+        id: DepositId,
+        from: DepositStatus,
+        to: DepositStatus,
+    },
+    /// The money was credited by label but the deposit was left as it is (worth an alert).
+    Untouched {
+        id: DepositId,
+        reason: UntouchedReason,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UntouchedReason {
+    /// No deposit with that id exists here.
+    NotFound,
+    /// The deposit belongs to another label than the postback's.
+    LabelMismatch,
+    /// The deposit is already final (credited by another payment, or rejected): a second
+    /// payment against one order is still money received.
+    Final(DepositStatus),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CreditOutcome {
+    /// Credited now, in one transaction with the postback record and the deposit update.
+    Credited {
+        entry: LedgerEntry,
+        deposit: DepositEffect,
+    },
+    /// This postback (dedupe key) was already applied: nothing changed. Answer the gateway 200.
+    AlreadyApplied,
+}
+
+/// A withdrawal to create together with its debit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewWithdrawal {
+    pub id: WithdrawalId,
+    pub label: Label,
+    pub money: Money,
+    pub payment_system: String,
+    /// The gateway request fields (account number, IFSC...) kept for resubmission; never secrets.
+    pub details: BTreeMap<String, String>,
+    pub created_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Withdrawal {
+    pub id: WithdrawalId,
+    pub label: Label,
+    pub money: Money,
+    pub payment_system: String,
+    pub details: BTreeMap<String, String>,
+    pub status: WithdrawalStatus,
+    /// The gateway's last message (refusal text, refund reason).
+    pub message: Option<String>,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+}
+
+/// What `finish_withdrawal` / `refund_withdrawal` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SettleOutcome {
+    /// Settled now (for a refund: with its ledger entry).
+    Applied {
+        withdrawal: Withdrawal,
+        entry: Option<LedgerEntry>,
+    },
+    /// It was already in the requested final state: nothing changed.
+    AlreadyApplied(Withdrawal),
+}
+
+/// A postback kept for audit and deduplication (`POSTBACK#<key>`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostbackRecord {
+    pub dedupe_key: String,
+    pub kind: PostbackKind,
+    pub label: Option<Label>,
+    pub raw_body: String,
+    pub received_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PostbackKind {
+    Deposit,
+    Withdrawal,
+}
+
+impl PostbackKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Deposit => "deposit",
+            Self::Withdrawal => "withdrawal",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "deposit" => Some(Self::Deposit),
+            "withdrawal" => Some(Self::Withdrawal),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntryKind {
+    /// A deposit credited (+).
+    DepositCredit,
+    /// A withdrawal debited at creation (-).
+    WithdrawalDebit,
+    /// A rejected withdrawal refunded (+).
+    WithdrawalRefund,
+}
+
+impl EntryKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::DepositCredit => "deposit_credit",
+            Self::WithdrawalDebit => "withdrawal_debit",
+            Self::WithdrawalRefund => "withdrawal_refund",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            Self::DepositCredit,
+            Self::WithdrawalDebit,
+            Self::WithdrawalRefund,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+}
+
+/// One line of a user's ledger. `amount` is signed: the sum of a user's entries in a currency
+/// equals that balance's `available`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgerEntry {
+    /// UUIDv7 text: unique, time-ordered.
+    pub id: String,
+    pub label: Label,
+    pub currency: Currency,
+    pub amount: Decimal,
+    pub kind: EntryKind,
+    /// What caused it: the deposit id / postback key, or the withdrawal id.
+    pub reference: String,
+    pub created_at: OffsetDateTime,
+}
+
+/// A user's balance in one currency. `available` can be withdrawn; `held` is debited for
+/// withdrawals not yet final (released when paid, returned to `available` when refunded).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Balance {
+    pub currency: Currency,
+    pub available: Decimal,
+    pub held: Decimal,
+}
+
+/// Paging: at most `limit` items after `cursor` (an opaque token from a previous [`Page`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageRequest {
+    pub limit: usize,
+    pub cursor: Option<String>,
+}
+
+impl PageRequest {
+    pub fn first(limit: usize) -> Self {
+        Self {
+            limit,
+            cursor: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// `Some` exactly when more items follow.
+    pub next: Option<String>,
+}
+
+/// A stored API answer for an `Idempotency-Key`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyRecord {
+    /// Which API (e.g. `deposits`), so keys of different routes never collide.
+    pub scope: String,
+    /// `<label>:<Idempotency-Key>` or similar: the caller decides.
+    pub key: String,
+    /// A hash of the request; the same key with another hash is a client error.
+    pub request_hash: String,
+    /// The response to replay (status and body, as the caller encodes them).
+    pub response: String,
+    pub created_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdempotencyPut {
+    /// This record is now the first answer for the key.
+    Stored,
+    /// Another answer was there first (and has not expired): replay it, or refuse if its
+    /// `request_hash` differs.
+    Existing(IdempotencyRecord),
+}
+
+/// An operator's on/off switch for a payment method.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MethodSwitch {
+    pub wallet_type: String,
+    pub enabled: bool,
+    pub updated_at: OffsetDateTime,
+}
