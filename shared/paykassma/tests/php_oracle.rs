@@ -427,7 +427,7 @@ fn float_printing_matches_php_for_random_doubles() {
         f64::MAX,
         f64::MIN_POSITIVE,
         5e-324,
-        9.223372036854775808e18,
+        9_223_372_036_854_775_808.0,
         99999999999999.99,
         0.5,
         2.5,

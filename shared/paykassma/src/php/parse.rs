@@ -355,7 +355,7 @@ mod tests {
         };
         assert_eq!(
             n.to_php(),
-            super::super::PhpNumber::Float(9.223372036854775808e18)
+            super::super::PhpNumber::Float(9_223_372_036_854_775_808.0)
         );
         let PhpValue::Number(n) = parse(b"-9223372036854775808").unwrap() else {
             panic!()
