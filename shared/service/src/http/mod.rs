@@ -1,0 +1,10 @@
+//! HTTP plumbing shared by every function's router: errors mapped to statuses in one place,
+//! identity from the authorizer, JSON bodies with field-level errors, idempotency keys.
+
+mod error;
+mod json;
+mod principal;
+
+pub use error::ApiError;
+pub use json::{ApiJson, IdempotencyKey, MAX_BODY_BYTES, parse_json, read_body};
+pub use principal::{Admin, AuthSettings, DevIdentity, Principal, SourceIp};

@@ -1,0 +1,14 @@
+//! `service`: the merchant's application layer. Use cases that combine the [`payments`] store
+//! with the [`paykassma`] gateway client, and the HTTP plumbing every function's axum router
+//! shares. Function crates only wire routes to these.
+
+pub mod clock;
+pub mod deps;
+pub mod http;
+pub mod metrics;
+pub mod settings;
+pub mod telemetry;
+
+pub use deps::Deps;
+pub use http::ApiError;
+pub use settings::Settings;

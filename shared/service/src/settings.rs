@@ -1,0 +1,217 @@
+//! The application's behaviour settings (not secrets, not infrastructure), read from the
+//! environment with defaults; a bad value is a startup error naming the variable.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use paykassma::signature::Scheme;
+use url::Url;
+
+#[derive(Debug, thiserror::Error)]
+#[error("environment variable {name}: {problem}")]
+pub struct SettingsError {
+    pub name: &'static str,
+    pub problem: String,
+}
+
+/// Reconciliation: what counts as stale, when things expire, how big the batches are.
+#[derive(Clone, Debug)]
+pub struct ReconcileSettings {
+    /// Open deposits older than this are looked up with `pullpostbacks`.
+    pub deposit_min_age: Duration,
+    /// Open deposits older than this, with no postback at the gateway, expire.
+    pub deposit_lifetime: Duration,
+    /// Submitted or unknown withdrawals older than this are looked up.
+    pub withdrawal_min_age: Duration,
+    /// An `unknown` withdrawal the gateway has never seen is re-sent (same id) after this.
+    pub withdrawal_resend_grace: Duration,
+    /// Ids per `pullpostbacks` request.
+    pub batch_size: usize,
+}
+
+/// Payment-window defaults (`payment_url_*_id` registered with the gateway's support).
+#[derive(Clone, Debug, Default)]
+pub struct WindowSettings {
+    pub success_url_id: Option<u32>,
+    pub fail_url_id: Option<u32>,
+    pub pending_url_id: Option<u32>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// `AUTH_CLAIM`: the JWT claim that names the user (default `sub`).
+    pub auth_claim: String,
+    /// `POSTBACK_SCHEME`: `postback` (P, default) or `request` (W).
+    pub postback_scheme: Scheme,
+    /// `POSTBACK_ALLOWED_IPS`: comma-separated source IPs allowed to post postbacks; empty
+    /// allows any (the signature is the real check).
+    pub postback_allowed_ips: Vec<IpAddr>,
+    /// `PUBLIC_BASE_URL`: where this API is reachable, for absolute links (QR images). When
+    /// unset, links are relative (`/v1/deposits/{id}/qr.svg`).
+    pub public_base_url: Option<Url>,
+    /// `METHODS_ENABLED_BY_DEFAULT`: whether a method nobody switched is offered (default true).
+    pub methods_enabled_by_default: bool,
+    /// `METHODS_CACHE_SECONDS`: how long the gateway's method list is cached (default 300).
+    pub methods_cache_ttl: Duration,
+    pub window: WindowSettings,
+    pub reconcile: ReconcileSettings,
+}
+
+impl Settings {
+    /// Reads the settings through `lookup` (the process environment in production; a map in
+    /// tests, so they never mutate global state).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
+        let get = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        let secs = |name: &'static str, default: u64| -> Result<Duration, SettingsError> {
+            match get(name) {
+                None => Ok(Duration::from_secs(default)),
+                Some(v) => v
+                    .parse::<u64>()
+                    .map(Duration::from_secs)
+                    .map_err(|_| SettingsError {
+                        name,
+                        problem: format!("{v:?} is not a whole number of seconds"),
+                    }),
+            }
+        };
+        let id = |name: &'static str| -> Result<Option<u32>, SettingsError> {
+            get(name)
+                .map(|v| {
+                    v.parse::<u32>().map_err(|_| SettingsError {
+                        name,
+                        problem: format!("{v:?} is not an id"),
+                    })
+                })
+                .transpose()
+        };
+        let postback_scheme = match get("POSTBACK_SCHEME") {
+            None => Scheme::Postback,
+            Some(v) => v.parse().map_err(|problem| SettingsError {
+                name: "POSTBACK_SCHEME",
+                problem,
+            })?,
+        };
+        let postback_allowed_ips = get("POSTBACK_ALLOWED_IPS")
+            .map(|list| {
+                list.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(|s| {
+                        s.parse::<IpAddr>().map_err(|_| SettingsError {
+                            name: "POSTBACK_ALLOWED_IPS",
+                            problem: format!("{s:?} is not an IP address"),
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .transpose()?
+            .unwrap_or_default();
+        let public_base_url = get("PUBLIC_BASE_URL")
+            .map(|v| {
+                Url::parse(&v).map_err(|e| SettingsError {
+                    name: "PUBLIC_BASE_URL",
+                    problem: format!("{v:?}: {e}"),
+                })
+            })
+            .transpose()?;
+        let methods_enabled_by_default = match get("METHODS_ENABLED_BY_DEFAULT").as_deref() {
+            None | Some("true" | "1" | "yes") => true,
+            Some("false" | "0" | "no") => false,
+            Some(other) => {
+                return Err(SettingsError {
+                    name: "METHODS_ENABLED_BY_DEFAULT",
+                    problem: format!("{other:?} is not true or false"),
+                });
+            }
+        };
+        let batch_size = match get("RECONCILE_BATCH_SIZE") {
+            None => 50,
+            Some(v) => match v.parse::<usize>() {
+                Ok(n) if (1..=500).contains(&n) => n,
+                _ => {
+                    return Err(SettingsError {
+                        name: "RECONCILE_BATCH_SIZE",
+                        problem: format!("{v:?} is not 1-500"),
+                    });
+                }
+            },
+        };
+        Ok(Self {
+            auth_claim: get("AUTH_CLAIM").unwrap_or_else(|| "sub".into()),
+            postback_scheme,
+            postback_allowed_ips,
+            public_base_url,
+            methods_enabled_by_default,
+            methods_cache_ttl: secs("METHODS_CACHE_SECONDS", 300)?,
+            window: WindowSettings {
+                success_url_id: id("WINDOW_SUCCESS_URL_ID")?,
+                fail_url_id: id("WINDOW_FAIL_URL_ID")?,
+                pending_url_id: id("WINDOW_PENDING_URL_ID")?,
+            },
+            reconcile: ReconcileSettings {
+                deposit_min_age: secs("RECONCILE_DEPOSIT_MIN_AGE_SECONDS", 600)?,
+                deposit_lifetime: secs("DEPOSIT_LIFETIME_SECONDS", 86_400)?,
+                withdrawal_min_age: secs("RECONCILE_WITHDRAWAL_MIN_AGE_SECONDS", 300)?,
+                withdrawal_resend_grace: secs("WITHDRAWAL_RESEND_GRACE_SECONDS", 900)?,
+                batch_size,
+            },
+        })
+    }
+
+    /// The process environment.
+    pub fn from_env() -> Result<Self, SettingsError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn from(pairs: &[(&str, &str)]) -> Result<Settings, SettingsError> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_apply_when_unset() {
+        let s = from(&[]).unwrap();
+        assert_eq!(s.auth_claim, "sub");
+        assert_eq!(s.postback_scheme, Scheme::Postback);
+        assert!(s.postback_allowed_ips.is_empty() && s.methods_enabled_by_default);
+        assert_eq!(s.reconcile.deposit_lifetime, Duration::from_secs(86_400));
+        assert_eq!(s.reconcile.batch_size, 50);
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        for (name, value) in [
+            ("POSTBACK_SCHEME", "md5"),
+            ("POSTBACK_ALLOWED_IPS", "1.2.3.4, nope"),
+            ("PUBLIC_BASE_URL", "not a url"),
+            ("METHODS_CACHE_SECONDS", "-5"),
+            ("RECONCILE_BATCH_SIZE", "0"),
+            ("WINDOW_FAIL_URL_ID", "x"),
+            ("METHODS_ENABLED_BY_DEFAULT", "maybe"),
+        ] {
+            let err = from(&[(name, value)]).unwrap_err();
+            assert_eq!(err.name, name, "{err}");
+        }
+        let s = from(&[
+            ("POSTBACK_ALLOWED_IPS", "1.2.3.4, ::1"),
+            ("POSTBACK_SCHEME", "request"),
+        ])
+        .unwrap();
+        assert_eq!(s.postback_allowed_ips.len(), 2);
+        assert_eq!(s.postback_scheme, Scheme::Request);
+    }
+}
