@@ -9,7 +9,7 @@ use std::time::Duration;
 use common::{Env, fast_config};
 use paykassma::Secret;
 use paykassma::client::{
-    ActivateOutcome, ActivateRequest, Client, ClientConfig, Error, HashUrlRequest,
+    ActivateOutcome, ActivateRequest, Client, ClientConfig, Error, FoundPostback, HashUrlRequest,
     ManualActivateRequest, OrderedUrl, PaymentRequest, PaymentsDetails, PostbackKind,
     PostbackQuery, PullOutcome, Screenshot, UpiSRequest, UpiSStatus, WithdrawalBankDetails,
     WithdrawalRequest,
@@ -18,6 +18,24 @@ use paykassma::postback::{Direction, WithdrawalStatus};
 use rust_decimal::Decimal;
 use serde_json::json;
 use url::Url;
+
+/// `Client::postback` answers `FoundPostback` or `Option<FoundPostback>` depending on the
+/// client's version; both read the same here.
+trait IntoFound {
+    fn into_found(self) -> FoundPostback;
+}
+
+impl IntoFound for FoundPostback {
+    fn into_found(self) -> FoundPostback {
+        self
+    }
+}
+
+impl IntoFound for Option<FoundPostback> {
+    fn into_found(self) -> FoundPostback {
+        self.expect("a postback")
+    }
+}
 
 fn d(text: &str) -> Decimal {
     Decimal::from_str(text).unwrap()
@@ -328,7 +346,8 @@ async fn p2p_deposit_lifecycle_through_the_client() {
         let found = c
             .postback(&PostbackQuery::DepositByCustomId(custom.into()))
             .await
-            .unwrap();
+            .unwrap()
+            .into_found();
         assert_eq!(found.postback.direction, Direction::Ingoing);
         assert_eq!(
             found.postback.additional_data[0]
@@ -342,7 +361,8 @@ async fn p2p_deposit_lifecycle_through_the_client() {
             "444455556666".into(),
         ))
         .await
-        .unwrap();
+        .unwrap()
+        .into_found();
     assert_eq!(found.postback.amount, d("700"));
     let e = c
         .postback(&PostbackQuery::DepositByCustomId("k-7".into()))
@@ -375,7 +395,8 @@ async fn manual_activation_through_the_client() {
     let found = c
         .postback(&PostbackQuery::DepositByCustomId("man-1".into()))
         .await
-        .unwrap();
+        .unwrap()
+        .into_found();
     assert_eq!(found.postback.amount, d("250.5"));
     let bad = ManualActivateRequest {
         key1: "77".into(),
@@ -516,7 +537,8 @@ async fn redirect_payment_savings_and_saved_custom_id_through_the_client() {
     let found = c
         .postback(&PostbackQuery::DepositByCustomId("saved-1".into()))
         .await
-        .unwrap();
+        .unwrap()
+        .into_found();
     assert_eq!(found.postback.label, "77");
 }
 
@@ -584,7 +606,8 @@ async fn withdrawals_lookups_and_balances_through_the_client() {
     let found = c
         .postback(&PostbackQuery::Withdrawal("cw-2".into()))
         .await
-        .unwrap();
+        .unwrap()
+        .into_found();
     assert_eq!(found.postback.direction, Direction::Outgoing);
     assert_eq!(
         found.postback.additional_data[0].withdrawal_status,
