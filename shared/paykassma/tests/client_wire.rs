@@ -891,10 +891,12 @@ async fn postback_lookup_by_each_key_reads_the_seed_answers() {
     let deposit = client
         .postback(&PostbackQuery::DepositByCustomId("6424468".into()))
         .await
+        .unwrap()
         .unwrap();
     let withdrawal = client
         .postback(&PostbackQuery::Withdrawal("autotest984047927037".into()))
         .await
+        .unwrap()
         .unwrap();
     let err = client
         .postback(&PostbackQuery::DepositByTransactionId(
@@ -963,10 +965,12 @@ async fn postback_lookup_reads_the_seed_webhook_bodies() {
     let hb = client
         .postback(&PostbackQuery::DepositByCustomId("h8JxcM123DbmAvfn".into()))
         .await
+        .unwrap()
         .unwrap();
     let s = client
         .postback(&PostbackQuery::DepositByCustomId("qG7h123nud8AqUqn".into()))
         .await
+        .unwrap()
         .unwrap();
 
     assert_eq!(hb.raw, parse(&bodies[0]));
@@ -1385,4 +1389,88 @@ fn client_and_config_debug_hide_the_secrets() {
             "{text}"
         );
     }
+}
+
+#[tokio::test]
+async fn postback_lookup_without_a_postback_is_none() {
+    let gw = Gateway::start(vec![
+        reply(200, r#"{"status":"ok","postback":null}"#),
+        reply(200, r#"{"status":"ok","postback":[]}"#),
+        reply(200, r#"{"status":"ok","postback":{"amount":"x"}}"#),
+    ])
+    .await;
+    let client = gw.client();
+    let q = PostbackQuery::Withdrawal("w1".into());
+    assert_eq!(client.postback(&q).await.unwrap(), None);
+    assert_eq!(client.postback(&q).await.unwrap(), None);
+    assert!(matches!(
+        client.postback(&q).await,
+        Err(Error::Unreadable { .. })
+    ));
+}
+
+#[tokio::test]
+async fn create_withdrawal_refuses_padded_values() {
+    let gw = Gateway::start(vec![]).await;
+    let client = gw.client();
+    let mut w = seed_withdrawal();
+    w.account_number = Some(" 11111111".into());
+    let err = client.create_withdrawal(&w).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Request(m) if m.contains("account_number")),
+        "{err:?}"
+    );
+    let mut w = seed_withdrawal();
+    w.bank_details.as_mut().unwrap().bank_code = Some("MAHB0001821\n".into());
+    let err = client.create_withdrawal(&w).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Request(m) if m.contains("bank_details.bank_code")),
+        "{err:?}"
+    );
+    assert!(gw.requests().is_empty());
+}
+
+#[tokio::test]
+async fn a_connection_dropped_after_sending_is_unknown() {
+    use tokio::io::AsyncReadExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.unwrap();
+        let mut buf = vec![0u8; 65536];
+        let n = socket.read(&mut buf).await.unwrap();
+        // Read the request, then hang up without answering.
+        drop(socket);
+        String::from_utf8_lossy(&buf[..n]).to_string()
+    });
+    let cfg = ClientConfig::new(
+        Url::parse(&format!("http://{addr}")).unwrap(),
+        Url::parse("https://plugin.example.test").unwrap(),
+        Secret::new(SECRET),
+        Secret::new(WITHDRAWAL_KEY),
+    );
+    let err = Client::new(cfg)
+        .unwrap()
+        .activate(&activation(Some("500")))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Unknown {
+                http_status: None,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.is_outcome_unknown());
+    assert_no_secret(&err);
+    let received = server.await.unwrap();
+    assert!(
+        received.starts_with(&format!(
+            "POST /api/v1/transaction/activate?{SECRET_IN_QUERY} HTTP/1.1"
+        )),
+        "{received}"
+    );
 }

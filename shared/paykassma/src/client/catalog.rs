@@ -149,13 +149,13 @@ impl Client {
     /// currencies (`currency_code[]=INR&currency_code[]=USD&label=...`).
     pub async fn available_payment_systems(
         &self,
-        currency_codes: &[&str],
+        currency_codes: &[impl AsRef<str>],
         label: &str,
     ) -> Result<PaymentSystems, Error> {
         self.guarded(async {
             let mut query = Query::new();
             for code in currency_codes {
-                query.push("currency_code[]", *code);
+                query.push("currency_code[]", code.as_ref());
             }
             query.push("label", label);
             let answer = self

@@ -153,9 +153,10 @@ fn paginate(v: &PhpValue) -> Option<Paginate> {
 }
 
 impl Client {
-    /// `GET postback` (section 8): the postback sent for one deposit or withdrawal. A
-    /// postback the gateway has not sent is its refusal ([`Error::Refused`]).
-    pub async fn postback(&self, query: &PostbackQuery) -> Result<FoundPostback, Error> {
+    /// `GET postback` (section 8): the postback sent for one deposit or withdrawal.
+    /// `Ok(None)` when the answer is a success without a postback (`null`, `[]` or
+    /// absent); the gateway's "not found" refusal is [`Error::Refused`].
+    pub async fn postback(&self, query: &PostbackQuery) -> Result<Option<FoundPostback>, Error> {
         self.guarded(async {
             let mut q = Query::new();
             match query {
@@ -181,9 +182,12 @@ impl Client {
             let v = answer.success()?;
             let raw = v
                 .get("postback")
-                .or_else(|| v.get("data").and_then(|d| d.get("postback")))
-                .ok_or_else(|| answer.unreadable("no postback in the answer"))?;
-            found(&answer, raw)
+                .or_else(|| v.get("data").and_then(|d| d.get("postback")));
+            match raw {
+                None | Some(PhpValue::Null) => Ok(None),
+                Some(PhpValue::List(items)) if items.is_empty() => Ok(None),
+                Some(raw) => found(&answer, raw).map(Some),
+            }
         })
         .await
     }

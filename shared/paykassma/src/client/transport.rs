@@ -121,7 +121,11 @@ impl Client {
         let request = request.header(reqwest::header::ACCEPT, "application/json");
         let started = Instant::now();
         tracing::debug!(%method, path = %logged_path, "paykassma request");
-        let response = request.send().await.map_err(|e| self.transport_error(e))?;
+        let response = request.send().await.map_err(|e| {
+            let e = self.transport_error(e);
+            tracing::debug!(%method, path = %logged_path, error = %e, "paykassma request failed");
+            e
+        })?;
         let status = response.status().as_u16();
         let body = response
             .bytes()

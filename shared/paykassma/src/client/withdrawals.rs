@@ -76,8 +76,57 @@ fn nested<const N: usize>(fields: [(&str, Option<PhpValue>); N]) -> Option<PhpVa
 }
 
 impl WithdrawalRequest {
+    /// "When transmitting data, there should be no spaces at the beginning and end": the
+    /// gateway trims its input, so a padded value would be signed differently from what
+    /// it verifies. Refused here rather than silently changed (it may be an account number).
+    fn check_no_surrounding_spaces(&self) -> Result<(), Error> {
+        let payments = self.payments_details.clone().unwrap_or_default();
+        let bank = self.bank_details.clone().unwrap_or_default();
+        let fields: [(&str, Option<&String>); 19] = [
+            ("withdrawal_id", Some(&self.withdrawal_id)),
+            ("payment_system", Some(&self.payment_system)),
+            ("currency_code", Some(&self.currency_code)),
+            ("label", Some(&self.label)),
+            ("comment", self.comment.as_ref()),
+            ("account_number", self.account_number.as_ref()),
+            ("account_name", self.account_name.as_ref()),
+            ("account_email", self.account_email.as_ref()),
+            ("receiver_name", self.receiver_name.as_ref()),
+            (
+                "payments_details.payments_method",
+                payments.payments_method.as_ref(),
+            ),
+            (
+                "payments_details.payments_provider",
+                payments.payments_provider.as_ref(),
+            ),
+            ("bank_details.bank_code", bank.bank_code.as_ref()),
+            ("bank_details.branch_code", bank.branch_code.as_ref()),
+            (
+                "bank_details.bank_code_in_payments_system",
+                bank.bank_code_in_payments_system.as_ref(),
+            ),
+            ("account_type", self.account_type.as_ref()),
+            ("document_type", self.document_type.as_ref()),
+            ("document_id", self.document_id.as_ref()),
+            ("account_digit", self.account_digit.as_ref()),
+            ("iban", self.iban.as_ref()),
+        ];
+        for (name, value) in fields {
+            if let Some(v) = value
+                && v.trim() != v
+            {
+                return Err(Error::Request(format!(
+                    "withdrawal field {name} has leading or trailing spaces"
+                )));
+            }
+        }
+        Ok(())
+    }
+
     /// The unsigned body, in the order of the gateway's table.
     pub(crate) fn to_php(&self) -> Result<PhpValue, Error> {
+        self.check_no_surrounding_spaces()?;
         let id_len = self.withdrawal_id.chars().count();
         if !(1..=36).contains(&id_len) {
             return Err(Error::Request(format!(
