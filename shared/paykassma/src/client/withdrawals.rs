@@ -28,8 +28,10 @@ pub struct WithdrawalBankDetails {
 }
 
 /// A withdrawal request. `None` fields are left out of the body; which ones a payment
-/// system requires is the caller's table.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// system requires is the caller's table. `Default` fills the optional fields:
+/// `WithdrawalRequest { withdrawal_id, payment_system, amount, currency_code, label,
+/// ..Default::default() }`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct WithdrawalRequest {
     /// Ours, 1-36 characters, stable across our retries.
     pub withdrawal_id: String,
