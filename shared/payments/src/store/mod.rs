@@ -8,7 +8,7 @@
 //! - for every user and currency, the ledger entries sum to `available`, to the cent, and
 //!   `held` is the sum of the user's open withdrawals.
 
-// pub mod dynamo;
+pub mod dynamo;
 pub mod keys;
 pub mod memory;
 mod model;

@@ -1,0 +1,1008 @@
+//! The Store contract: every case below runs against the in-memory adapter and against
+//! DynamoDB Local (a fresh table per test), and ends by checking the books: for every user
+//! touched, the ledger sums to the balances to the cent.
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use common::*;
+use payments::store::*;
+use payments::{DepositId, DepositStatus, Store, WithdrawalId, WithdrawalStatus};
+use rust_decimal::Decimal;
+use time::{Duration, OffsetDateTime};
+
+macro_rules! contract_tests {
+    ($($case:ident),* $(,)?) => {
+        mod memory {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $case() {
+                    let store = crate::common::memory();
+                    let books = crate::common::Books::default();
+                    crate::$case(store.clone(), &books).await;
+                    books.assert_balanced(&*store).await;
+                }
+            )*
+        }
+        mod dynamo {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $case() {
+                    let store = crate::common::dynamo().await;
+                    let books = crate::common::Books::default();
+                    crate::$case(store.clone(), &books).await;
+                    books.assert_balanced(&*store).await;
+                }
+            )*
+        }
+    };
+}
+
+contract_tests!(
+    deposit_lifecycle_is_guarded,
+    a_postback_credits_once_and_marks_the_deposit,
+    a_different_amount_or_currency_credits_what_was_paid,
+    money_without_a_matching_order_is_still_credited_by_label,
+    a_late_payment_credits_an_expired_deposit,
+    a_withdrawal_debits_only_what_is_available,
+    finish_and_refund_happen_exactly_once,
+    open_work_is_listed_oldest_first_in_pages,
+    the_ledger_pages_newest_first,
+    idempotency_records_first_write_wins,
+    method_switches_and_caches,
+    postback_records_are_kept_once,
+    amounts_stay_exact,
+    concurrent_duplicate_postbacks_credit_once,
+    concurrent_withdrawals_never_overdraw,
+);
+
+async fn deposit_lifecycle_is_guarded(s: Arc<dyn Store>, b: &Books) {
+    let u = b.label("u-dep");
+    let nd = new_deposit(&u, Some("500"), "INR");
+    let created = s.create_deposit(nd.clone()).await.unwrap();
+    assert_eq!(created.status, DepositStatus::Pending);
+    assert_eq!(created.amount, Some(money("500.00", "INR")));
+    assert_eq!(s.get_deposit(&nd.id).await.unwrap(), Some(created.clone()));
+    assert!(matches!(
+        s.create_deposit(nd.clone()).await,
+        Err(StoreError::AlreadyExists { .. })
+    ));
+
+    let update = DepositUpdate {
+        activation_key: Some("321323438267".into()),
+        message: None,
+    };
+    let d = s
+        .update_deposit_status(
+            &nd.id,
+            DepositStatus::Pending,
+            DepositStatus::Processing,
+            update,
+        )
+        .await
+        .unwrap();
+    assert_eq!(d.status, DepositStatus::Processing);
+    assert_eq!(d.activation_key.as_deref(), Some("321323438267"));
+    assert_eq!(s.get_deposit(&nd.id).await.unwrap(), Some(d.clone()));
+
+    // Stale `from`: a conflict naming the actual state, nothing changed.
+    match s
+        .update_deposit_status(
+            &nd.id,
+            DepositStatus::Pending,
+            DepositStatus::Possible,
+            Default::default(),
+        )
+        .await
+    {
+        Err(StoreError::StateConflict { actual, .. }) => assert_eq!(actual, "processing"),
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    // Crediting states only through a postback; illegal moves are errors.
+    assert!(matches!(
+        s.update_deposit_status(
+            &nd.id,
+            DepositStatus::Processing,
+            DepositStatus::Credited,
+            Default::default()
+        )
+        .await,
+        Err(StoreError::Invalid(_))
+    ));
+    let rejected = s
+        .update_deposit_status(
+            &nd.id,
+            DepositStatus::Processing,
+            DepositStatus::Rejected,
+            DepositUpdate {
+                activation_key: None,
+                message: Some("wrong UTR".into()),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(rejected.message.as_deref(), Some("wrong UTR"));
+    assert_eq!(
+        rejected.activation_key.as_deref(),
+        Some("321323438267"),
+        "unset fields are kept"
+    );
+    assert!(matches!(
+        s.update_deposit_status(
+            &nd.id,
+            DepositStatus::Rejected,
+            DepositStatus::Pending,
+            Default::default()
+        )
+        .await,
+        Err(StoreError::Transition(_))
+    ));
+    let missing = DepositId::generate();
+    assert_eq!(s.get_deposit(&missing).await.unwrap(), None);
+    assert!(matches!(
+        s.update_deposit_status(
+            &missing,
+            DepositStatus::Pending,
+            DepositStatus::Processing,
+            Default::default()
+        )
+        .await,
+        Err(StoreError::NotFound { .. })
+    ));
+    let mut bad = new_deposit(&u, Some("5"), "INR");
+    bad.currency = cur("BDT");
+    assert!(matches!(
+        s.create_deposit(bad).await,
+        Err(StoreError::Invalid(_))
+    ));
+}
+
+async fn a_postback_credits_once_and_marks_the_deposit(s: Arc<dyn Store>, b: &Books) {
+    let u = b.label("u-credit");
+    let nd = new_deposit(&u, Some("500"), "INR");
+    s.create_deposit(nd.clone()).await.unwrap();
+    let c = credit("in:tx:T1", &u, "500", "INR", Some(&nd.id));
+    let out = s.apply_deposit_postback(c.clone()).await.unwrap();
+    let CreditOutcome::Credited { entry, deposit } = out else {
+        panic!("expected a credit, got {out:?}")
+    };
+    assert_eq!(
+        deposit,
+        DepositEffect::Updated {
+            id: nd.id.clone(),
+            from: DepositStatus::Pending,
+            to: DepositStatus::Credited
+        }
+    );
+    assert_eq!(
+        (entry.amount, entry.kind, entry.reference.as_str()),
+        (d("500.00"), EntryKind::DepositCredit, nd.id.as_str())
+    );
+    let dep = s.get_deposit(&nd.id).await.unwrap().unwrap();
+    assert_eq!(dep.status, DepositStatus::Credited);
+    assert_eq!(dep.credited, Some(money("500", "INR")));
+    assert_eq!(dep.postback_key.as_deref(), Some("in:tx:T1"));
+
+    // The gateway's retry: nothing more happens.
+    assert_eq!(
+        s.apply_deposit_postback(c.clone()).await.unwrap(),
+        CreditOutcome::AlreadyApplied
+    );
+    let bal = s.get_balances(&u).await.unwrap();
+    assert_eq!(
+        bal,
+        vec![Balance {
+            currency: cur("INR"),
+            available: d("500.00"),
+            held: d("0.00")
+        }]
+    );
+    let ledger = s.list_ledger(&u, PageRequest::first(10)).await.unwrap();
+    assert_eq!(ledger.items, vec![entry]);
+    let rec = s.get_postback("in:tx:T1").await.unwrap().unwrap();
+    assert_eq!(rec.raw_body, c.raw_body);
+    assert_eq!(rec.kind, PostbackKind::Deposit);
+    let open = s
+        .list_open_deposits(
+            OffsetDateTime::now_utc() + Duration::hours(1),
+            PageRequest::first(10),
+        )
+        .await
+        .unwrap();
+    assert!(
+        open.items.is_empty(),
+        "a credited deposit leaves the open-work index"
+    );
+}
+
+async fn a_different_amount_or_currency_credits_what_was_paid(s: Arc<dyn Store>, b: &Books) {
+    let u = b.label("u-mismatch");
+    let short = s
+        .create_deposit(new_deposit(&u, Some("500"), "INR"))
+        .await
+        .unwrap();
+    let out = s
+        .apply_deposit_postback(credit("in:tx:A", &u, "450", "INR", Some(&short.id)))
+        .await
+        .unwrap();
+    assert!(matches!(
+        out,
+        CreditOutcome::Credited {
+            deposit: DepositEffect::Updated {
+                to: DepositStatus::AmountMismatch,
+                ..
+            },
+            ..
+        }
+    ));
+    let dep = s.get_deposit(&short.id).await.unwrap().unwrap();
+    assert_eq!(
+        (dep.status, dep.credited),
+        (DepositStatus::AmountMismatch, Some(money("450", "INR")))
+    );
+
+    let other_cur = s
+        .create_deposit(new_deposit(&u, Some("500"), "INR"))
+        .await
+        .unwrap();
+    s.apply_deposit_postback(credit("in:tx:B", &u, "500", "BDT", Some(&other_cur.id)))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.get_deposit(&other_cur.id).await.unwrap().unwrap().status,
+        DepositStatus::AmountMismatch
+    );
+
+    // No ordered amount (bKash-style): any amount in the right currency is a match.
+    let open = s
+        .create_deposit(new_deposit(&u, None, "INR"))
+        .await
+        .unwrap();
+    s.apply_deposit_postback(credit("in:tx:C", &u, "777.70", "INR", Some(&open.id)))
+        .await
+        .unwrap();
+    let dep = s.get_deposit(&open.id).await.unwrap().unwrap();
+    assert_eq!(
+        (dep.status, dep.credited),
+        (DepositStatus::Credited, Some(money("777.7", "INR")))
+    );
+
+    let mut bal = s.get_balances(&u).await.unwrap();
+    bal.sort_by_key(|b| b.currency.code());
+    assert_eq!(
+        bal,
+        vec![
+            Balance {
+                currency: cur("BDT"),
+                available: d("500.00"),
+                held: d("0.00")
+            },
+            Balance {
+                currency: cur("INR"),
+                available: d("1227.70"),
+                held: d("0.00")
+            },
+        ]
+    );
+}
+
+async fn money_without_a_matching_order_is_still_credited_by_label(s: Arc<dyn Store>, b: &Books) {
+    let u = b.label("u-window");
+    let other = b.label("u-other");
+    // Payment window: no order of ours.
+    let out = s
+        .apply_deposit_postback(credit("in:tx:W", &u, "100", "INR", None))
+        .await
+        .unwrap();
+    assert!(
+        matches!(out, CreditOutcome::Credited { deposit: DepositEffect::NoDeposit, ref entry } if entry.reference == "in:tx:W")
+    );
+    // An order id we do not know.
+    let ghost = DepositId::generate();
+    let out = s
+        .apply_deposit_postback(credit("in:tx:G", &u, "10", "INR", Some(&ghost)))
+        .await
+        .unwrap();
+    assert!(matches!(
+        out,
+        CreditOutcome::Credited {
+            deposit: DepositEffect::Untouched {
+                reason: UntouchedReason::NotFound,
+                ..
+            },
+            ..
+        }
+    ));
+    // An order of another user: credit the postback's label, leave the order alone.
+    let theirs = s
+        .create_deposit(new_deposit(&other, Some("10"), "INR"))
+        .await
+        .unwrap();
+    let out = s
+        .apply_deposit_postback(credit("in:tx:L", &u, "10", "INR", Some(&theirs.id)))
+        .await
+        .unwrap();
+    assert!(matches!(
+        out,
+        CreditOutcome::Credited {
+            deposit: DepositEffect::Untouched {
+                reason: UntouchedReason::LabelMismatch,
+                ..
+            },
+            ..
+        }
+    ));
+    assert_eq!(
+        s.get_deposit(&theirs.id).await.unwrap().unwrap().status,
+        DepositStatus::Pending
+    );
+    // A second payment against an order already credited.
+    let mine = s
+        .create_deposit(new_deposit(&u, Some("10"), "INR"))
+        .await
+        .unwrap();
+    s.apply_deposit_postback(credit("in:tx:M1", &u, "10", "INR", Some(&mine.id)))
+        .await
+        .unwrap();
+    let out = s
+        .apply_deposit_postback(credit("in:tx:M2", &u, "10", "INR", Some(&mine.id)))
+        .await
+        .unwrap();
+    assert!(matches!(
+        out,
+        CreditOutcome::Credited {
+            deposit: DepositEffect::Untouched {
+                reason: UntouchedReason::Final(DepositStatus::Credited),
+                ..
+            },
+            ..
+        }
+    ));
+    assert_eq!(
+        s.get_deposit(&mine.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .postback_key
+            .as_deref(),
+        Some("in:tx:M1")
+    );
+    let bal = s.get_balances(&u).await.unwrap();
+    assert_eq!(bal[0].available, d("140.00"));
+    assert!(s.get_balances(&other).await.unwrap().is_empty());
+}
+
+async fn a_late_payment_credits_an_expired_deposit(s: Arc<dyn Store>, b: &Books) {
+    let u = b.label("u-late");
+    let dep = s
+        .create_deposit(new_deposit(&u, Some("300"), "INR"))
+        .await
+        .unwrap();
+    s.update_deposit_status(
+        &dep.id,
+        DepositStatus::Pending,
+        DepositStatus::Expired,
+        Default::default(),
+    )
+    .await
+    .unwrap();
+    let open = s
+        .list_open_deposits(
+            OffsetDateTime::now_utc() + Duration::hours(1),
+            PageRequest::first(10),
+        )
+        .await
+        .unwrap();
+    assert!(
+        open.items.is_empty(),
+        "expired is terminal for reconciliation"
+    );
+    let out = s
+        .apply_deposit_postback(credit("in:tx:LATE", &u, "300", "INR", Some(&dep.id)))
+        .await
+        .unwrap();
+    assert!(matches!(
+        out,
+        CreditOutcome::Credited {
+            deposit: DepositEffect::Updated {
+                from: DepositStatus::Expired,
+                to: DepositStatus::Credited,
+                ..
+            },
+            ..
+        }
+    ));
+    assert_eq!(s.get_balances(&u).await.unwrap()[0].available, d("300.00"));
+}
+
+async fn a_withdrawal_debits_only_what_is_available(s: Arc<dyn Store>, b: &Books) {
+    let u = b.label("u-wd");
+    let nw = new_withdrawal(&u, "10", "INR");
+    assert!(matches!(
+        s.create_withdrawal_with_debit(nw.clone()).await,
+        Err(StoreError::InsufficientFunds)
+    ));
+    assert_eq!(
+        s.get_withdrawal(&nw.id).await.unwrap(),
+        None,
+        "nothing written"
+    );
+    assert!(
+        s.list_ledger(&u, PageRequest::first(10))
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
+
+    s.apply_deposit_postback(credit("in:tx:F", &u, "100", "INR", None))
+        .await
+        .unwrap();
+    let w = s
+        .create_withdrawal_with_debit(new_withdrawal(&u, "60", "INR"))
+        .await
+        .unwrap();
+    assert_eq!(w.status, WithdrawalStatus::Pending);
+    assert_eq!(s.get_withdrawal(&w.id).await.unwrap(), Some(w.clone()));
+    let bal = &s.get_balances(&u).await.unwrap()[0];
+    assert_eq!((bal.available, bal.held), (d("40.00"), d("60.00")));
+
+    assert!(matches!(
+        s.create_withdrawal_with_debit(new_withdrawal(&u, "40.01", "INR"))
+            .await,
+        Err(StoreError::InsufficientFunds)
+    ));
+    assert!(matches!(
+        s.create_withdrawal_with_debit(new_withdrawal(&u, "1", "BDT"))
+            .await,
+        Err(StoreError::InsufficientFunds)
+    ));
+    // The same id again (a retry) never debits twice.
+    let mut again = new_withdrawal(&u, "1", "INR");
+    again.id = w.id.clone();
+    assert!(matches!(
+        s.create_withdrawal_with_debit(again).await,
+        Err(StoreError::AlreadyExists { .. })
+    ));
+    // Exactly what is left is fine.
+    s.create_withdrawal_with_debit(new_withdrawal(&u, "40", "INR"))
+        .await
+        .unwrap();
+    let bal = &s.get_balances(&u).await.unwrap()[0];
+    assert_eq!((bal.available, bal.held), (d("0.00"), d("100.00")));
+    let ledger = s
+        .list_ledger(&u, PageRequest::first(10))
+        .await
+        .unwrap()
+        .items;
+    assert_eq!(ledger.len(), 3);
+    assert_eq!(
+        ledger
+            .iter()
+            .filter(|e| e.kind == EntryKind::WithdrawalDebit)
+            .map(|e| e.amount)
+            .sum::<Decimal>(),
+        d("-100")
+    );
+}
+
+async fn finish_and_refund_happen_exactly_once(s: Arc<dyn Store>, b: &Books) {
+    let u = b.label("u-settle");
+    s.apply_deposit_postback(credit("in:tx:S", &u, "1000", "INR", None))
+        .await
+        .unwrap();
+    let paid = s
+        .create_withdrawal_with_debit(new_withdrawal(&u, "300", "INR"))
+        .await
+        .unwrap();
+    let m = s
+        .mark_withdrawal(
+            &paid.id,
+            WithdrawalStatus::Pending,
+            WithdrawalStatus::Submitted,
+            Some("ok".into()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (m.status, m.message.as_deref()),
+        (WithdrawalStatus::Submitted, Some("ok"))
+    );
+    assert!(matches!(
+        s.mark_withdrawal(
+            &paid.id,
+            WithdrawalStatus::Pending,
+            WithdrawalStatus::Unknown,
+            None
+        )
+        .await,
+        Err(StoreError::StateConflict { .. })
+    ));
+    assert!(matches!(
+        s.mark_withdrawal(
+            &paid.id,
+            WithdrawalStatus::Submitted,
+            WithdrawalStatus::Unknown,
+            None
+        )
+        .await,
+        Err(StoreError::Transition(_))
+    ));
+    assert!(matches!(
+        s.mark_withdrawal(
+            &paid.id,
+            WithdrawalStatus::Submitted,
+            WithdrawalStatus::Processed,
+            None
+        )
+        .await,
+        Err(StoreError::Invalid(_))
+    ));
+    match s.finish_withdrawal(&paid.id).await.unwrap() {
+        SettleOutcome::Applied { withdrawal, entry } => {
+            assert_eq!(withdrawal.status, WithdrawalStatus::Processed);
+            assert_eq!(entry, None);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        s.finish_withdrawal(&paid.id).await.unwrap(),
+        SettleOutcome::AlreadyApplied(_)
+    ));
+    assert!(matches!(
+        s.refund_withdrawal(&paid.id, "late reject").await,
+        Err(StoreError::StateConflict { .. })
+    ));
+    let bal = &s.get_balances(&u).await.unwrap()[0];
+    assert_eq!((bal.available, bal.held), (d("700.00"), d("0.00")));
+
+    let refused = s
+        .create_withdrawal_with_debit(new_withdrawal(&u, "200", "INR"))
+        .await
+        .unwrap();
+    s.mark_withdrawal(
+        &refused.id,
+        WithdrawalStatus::Pending,
+        WithdrawalStatus::Unknown,
+        None,
+    )
+    .await
+    .unwrap();
+    match s
+        .refund_withdrawal(&refused.id, "gateway rejected")
+        .await
+        .unwrap()
+    {
+        SettleOutcome::Applied {
+            withdrawal,
+            entry: Some(e),
+        } => {
+            assert_eq!(withdrawal.status, WithdrawalStatus::Rejected);
+            assert_eq!(withdrawal.message.as_deref(), Some("gateway rejected"));
+            assert_eq!(
+                (e.amount, e.kind),
+                (d("200.00"), EntryKind::WithdrawalRefund)
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        s.refund_withdrawal(&refused.id, "again").await.unwrap(),
+        SettleOutcome::AlreadyApplied(_)
+    ));
+    assert!(matches!(
+        s.finish_withdrawal(&refused.id).await,
+        Err(StoreError::StateConflict { .. })
+    ));
+    assert_eq!(
+        s.get_withdrawal(&refused.id).await.unwrap().unwrap().status,
+        WithdrawalStatus::Rejected
+    );
+    let bal = &s.get_balances(&u).await.unwrap()[0];
+    assert_eq!((bal.available, bal.held), (d("700.00"), d("0.00")));
+    assert!(matches!(
+        s.finish_withdrawal(&WithdrawalId::generate()).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    let open = s
+        .list_open_withdrawals(
+            OffsetDateTime::now_utc() + Duration::hours(1),
+            PageRequest::first(10),
+        )
+        .await
+        .unwrap();
+    assert!(open.items.is_empty());
+}
+
+async fn open_work_is_listed_oldest_first_in_pages(s: Arc<dyn Store>, b: &Books) {
+    let u = b.label("u-open");
+    let t0 = OffsetDateTime::now_utc() - Duration::hours(2);
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        let mut nd = new_deposit(&u, Some("10"), "INR");
+        nd.created_at = t0 + Duration::seconds(i);
+        ids.push(s.create_deposit(nd).await.unwrap().id);
+    }
+    // One terminal, one too recent: neither is listed.
+    s.update_deposit_status(
+        &ids[1],
+        DepositStatus::Pending,
+        DepositStatus::Rejected,
+        Default::default(),
+    )
+    .await
+    .unwrap();
+    let mut recent = new_deposit(&u, Some("10"), "INR");
+    recent.created_at = OffsetDateTime::now_utc();
+    s.create_deposit(recent).await.unwrap();
+    // Still open after a non-terminal move.
+    s.update_deposit_status(
+        &ids[3],
+        DepositStatus::Pending,
+        DepositStatus::Possible,
+        Default::default(),
+    )
+    .await
+    .unwrap();
+
+    let cutoff = OffsetDateTime::now_utc() - Duration::hours(1);
+    let mut seen = Vec::new();
+    let mut cursor = None;
+    let mut pages = 0;
+    loop {
+        let page = s
+            .list_open_deposits(cutoff, PageRequest { limit: 2, cursor })
+            .await
+            .unwrap();
+        pages += 1;
+        assert!(page.items.len() <= 2);
+        seen.extend(page.items.into_iter().map(|d| d.id));
+        cursor = page.next;
+        if cursor.is_none() {
+            break;
+        }
+    }
+    assert_eq!(
+        seen,
+        vec![
+            ids[0].clone(),
+            ids[2].clone(),
+            ids[3].clone(),
+            ids[4].clone()
+        ]
+    );
+    assert_eq!(pages, 2, "an exactly full last page has no cursor");
+    assert!(matches!(
+        s.list_open_deposits(
+            cutoff,
+            PageRequest {
+                limit: 2,
+                cursor: Some("@@".into())
+            }
+        )
+        .await,
+        Err(StoreError::Invalid(_))
+    ));
+    assert!(matches!(
+        s.list_open_deposits(cutoff, PageRequest::first(0)).await,
+        Err(StoreError::Invalid(_))
+    ));
+
+    s.apply_deposit_postback(credit("in:tx:O", &u, "100", "INR", None))
+        .await
+        .unwrap();
+    let mut wids = Vec::new();
+    for i in 0..3 {
+        let mut nw = new_withdrawal(&u, "10", "INR");
+        nw.created_at = t0 + Duration::seconds(10 - i);
+        wids.push(s.create_withdrawal_with_debit(nw).await.unwrap().id);
+    }
+    s.finish_withdrawal(&wids[1]).await.unwrap();
+    let page = s
+        .list_open_withdrawals(cutoff, PageRequest::first(10))
+        .await
+        .unwrap();
+    assert_eq!(
+        page.items.iter().map(|w| w.id.clone()).collect::<Vec<_>>(),
+        vec![wids[2].clone(), wids[0].clone()]
+    );
+    assert_eq!(page.next, None);
+    let first = s
+        .list_open_withdrawals(cutoff, PageRequest::first(1))
+        .await
+        .unwrap();
+    let second = s
+        .list_open_withdrawals(
+            cutoff,
+            PageRequest {
+                limit: 1,
+                cursor: first.next,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (first.items[0].id.clone(), second.items[0].id.clone()),
+        (wids[2].clone(), wids[0].clone())
+    );
+}
+
+async fn the_ledger_pages_newest_first(s: Arc<dyn Store>, b: &Books) {
+    let u = b.label("u-ledger");
+    let mut refs = Vec::new();
+    for i in 0..5 {
+        let key = format!("in:tx:P{i}");
+        s.apply_deposit_postback(credit(&key, &u, &format!("{}", i + 1), "INR", None))
+            .await
+            .unwrap();
+        refs.push(key);
+    }
+    refs.reverse();
+    let mut seen = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = s
+            .list_ledger(&u, PageRequest { limit: 2, cursor })
+            .await
+            .unwrap();
+        seen.extend(page.items.into_iter().map(|e| e.reference));
+        cursor = page.next;
+        if cursor.is_none() {
+            break;
+        }
+    }
+    assert_eq!(seen, refs);
+    assert!(
+        s.list_ledger(&b.label("u-nobody"), PageRequest::first(5))
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
+}
+
+async fn idempotency_records_first_write_wins(s: Arc<dyn Store>, _b: &Books) {
+    let now = OffsetDateTime::now_utc();
+    let rec = |hash: &str, response: &str, expires_at| IdempotencyRecord {
+        scope: "deposits".into(),
+        key: "u1:key-1".into(),
+        request_hash: hash.into(),
+        response: response.into(),
+        created_at: now,
+        expires_at,
+    };
+    let first = rec("h1", r#"{"id":"d1"}"#, now + Duration::hours(24));
+    assert_eq!(
+        s.put_idempotency(first.clone()).await.unwrap(),
+        IdempotencyPut::Stored
+    );
+    match s
+        .put_idempotency(rec("h2", "other", now + Duration::hours(24)))
+        .await
+        .unwrap()
+    {
+        IdempotencyPut::Existing(r) => {
+            assert_eq!(
+                (r.request_hash.as_str(), r.response.as_str()),
+                ("h1", r#"{"id":"d1"}"#)
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    let got = s
+        .get_idempotency("deposits", "u1:key-1")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(got.response, first.response);
+    assert_eq!(
+        got.expires_at.unix_timestamp(),
+        first.expires_at.unix_timestamp()
+    );
+    assert_eq!(
+        s.get_idempotency("withdrawals", "u1:key-1").await.unwrap(),
+        None,
+        "scopes are separate"
+    );
+
+    // An expired record no longer counts and may be replaced.
+    let old = IdempotencyRecord {
+        key: "u1:old".into(),
+        ..rec("h1", "r1", now - Duration::seconds(5))
+    };
+    assert_eq!(
+        s.put_idempotency(old.clone()).await.unwrap(),
+        IdempotencyPut::Stored
+    );
+    assert_eq!(s.get_idempotency("deposits", "u1:old").await.unwrap(), None);
+    let fresh = IdempotencyRecord {
+        key: "u1:old".into(),
+        ..rec("h9", "r9", now + Duration::hours(1))
+    };
+    assert_eq!(
+        s.put_idempotency(fresh).await.unwrap(),
+        IdempotencyPut::Stored
+    );
+    assert_eq!(
+        s.get_idempotency("deposits", "u1:old")
+            .await
+            .unwrap()
+            .unwrap()
+            .request_hash,
+        "h9"
+    );
+}
+
+async fn method_switches_and_caches(s: Arc<dyn Store>, _b: &Books) {
+    assert_eq!(s.get_method_enabled("upi_l").await.unwrap(), None);
+    s.set_method_enabled("upi_l", false).await.unwrap();
+    s.set_method_enabled("upi_ib", true).await.unwrap();
+    assert_eq!(s.get_method_enabled("upi_l").await.unwrap(), Some(false));
+    s.set_method_enabled("upi_l", true).await.unwrap();
+    assert_eq!(s.get_method_enabled("upi_l").await.unwrap(), Some(true));
+    let all = s.list_method_switches().await.unwrap();
+    assert_eq!(
+        all.iter()
+            .map(|m| (m.wallet_type.as_str(), m.enabled))
+            .collect::<Vec<_>>(),
+        vec![("upi_ib", true), ("upi_l", true)]
+    );
+    assert!(matches!(
+        s.set_method_enabled(" upi_l", true).await,
+        Err(StoreError::Invalid(_))
+    ));
+
+    let now = OffsetDateTime::now_utc();
+    assert_eq!(s.get_cache("HASHURL").await.unwrap(), None);
+    s.put_cache(
+        "HASHURL",
+        r#"{"success_url":"abc"}"#,
+        now + Duration::hours(23),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        s.get_cache("HASHURL").await.unwrap().as_deref(),
+        Some(r#"{"success_url":"abc"}"#)
+    );
+    s.put_cache("HASHURL", "v2", now + Duration::hours(23))
+        .await
+        .unwrap();
+    assert_eq!(s.get_cache("HASHURL").await.unwrap().as_deref(), Some("v2"));
+    s.put_cache("STALE", "old", now - Duration::seconds(1))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.get_cache("STALE").await.unwrap(),
+        None,
+        "expired entries are not served"
+    );
+}
+
+async fn postback_records_are_kept_once(s: Arc<dyn Store>, b: &Books) {
+    let rec = PostbackRecord {
+        dedupe_key: "out:w1:1".into(),
+        kind: PostbackKind::Withdrawal,
+        label: Some(b.label("u-pb")),
+        raw_body: r#"{"direction":"outgoing","withdrawal_status":1}"#.into(),
+        received_at: OffsetDateTime::now_utc(),
+    };
+    assert!(s.record_postback(rec.clone()).await.unwrap());
+    assert!(
+        !s.record_postback(PostbackRecord {
+            raw_body: "changed".into(),
+            ..rec.clone()
+        })
+        .await
+        .unwrap()
+    );
+    let got = s.get_postback("out:w1:1").await.unwrap().unwrap();
+    assert_eq!(got.raw_body, rec.raw_body);
+    assert_eq!(got.label, rec.label);
+    assert_eq!(
+        got.received_at.unix_timestamp(),
+        rec.received_at.unix_timestamp()
+    );
+    assert_eq!(s.get_postback("out:w1:5").await.unwrap(), None);
+}
+
+async fn amounts_stay_exact(s: Arc<dyn Store>, b: &Books) {
+    let u = b.label("u-exact");
+    for i in 0..10 {
+        s.apply_deposit_postback(credit(&format!("in:tx:C{i}"), &u, "0.10", "INR", None))
+            .await
+            .unwrap();
+    }
+    s.apply_deposit_postback(credit("in:tx:BIG", &u, "12345678901234.56", "INR", None))
+        .await
+        .unwrap();
+    s.create_withdrawal_with_debit(new_withdrawal(&u, "0.01", "INR"))
+        .await
+        .unwrap();
+    let bal = &s.get_balances(&u).await.unwrap()[0];
+    assert_eq!(bal.available.to_string(), "12345678901235.55");
+    assert_eq!(bal.held.to_string(), "0.01");
+}
+
+async fn concurrent_duplicate_postbacks_credit_once(s: Arc<dyn Store>, b: &Books) {
+    let u = b.label("u-storm");
+    let dep = s
+        .create_deposit(new_deposit(&u, Some("250"), "INR"))
+        .await
+        .unwrap();
+    let c = credit("in:tx:STORM", &u, "250", "INR", Some(&dep.id));
+    let tasks: Vec<_> = (0..50)
+        .map(|_| {
+            let (s, c) = (s.clone(), c.clone());
+            tokio::spawn(async move { s.apply_deposit_postback(c).await })
+        })
+        .collect();
+    let mut credited = 0;
+    for t in futures::future::join_all(tasks).await {
+        match t.unwrap().unwrap() {
+            CreditOutcome::Credited { .. } => credited += 1,
+            CreditOutcome::AlreadyApplied => {}
+        }
+    }
+    assert_eq!(credited, 1);
+    assert_eq!(s.get_balances(&u).await.unwrap()[0].available, d("250.00"));
+    assert_eq!(
+        s.get_deposit(&dep.id).await.unwrap().unwrap().status,
+        DepositStatus::Credited
+    );
+    assert_eq!(
+        s.list_ledger(&u, PageRequest::first(100))
+            .await
+            .unwrap()
+            .items
+            .len(),
+        1
+    );
+}
+
+async fn concurrent_withdrawals_never_overdraw(s: Arc<dyn Store>, b: &Books) {
+    let u = b.label("u-rush");
+    s.apply_deposit_postback(credit("in:tx:RUSH", &u, "100", "INR", None))
+        .await
+        .unwrap();
+    // A watcher reads the balance throughout: it must never see it below zero.
+    let stop = Arc::new(AtomicBool::new(false));
+    let watcher = {
+        let (s, u, stop) = (s.clone(), u.clone(), stop.clone());
+        tokio::spawn(async move {
+            let mut reads = 0;
+            while !stop.load(Ordering::Relaxed) {
+                for bal in s.get_balances(&u).await.unwrap() {
+                    assert!(
+                        bal.available >= Decimal::ZERO,
+                        "balance went negative: {bal:?}"
+                    );
+                }
+                reads += 1;
+                tokio::task::yield_now().await;
+            }
+            reads
+        })
+    };
+    let tasks: Vec<_> = (0..50)
+        .map(|_| {
+            let (s, w) = (s.clone(), new_withdrawal(&u, "10", "INR"));
+            tokio::spawn(async move { s.create_withdrawal_with_debit(w).await })
+        })
+        .collect();
+    let (mut ok, mut refused) = (0, 0);
+    for t in futures::future::join_all(tasks).await {
+        match t.unwrap() {
+            Ok(_) => ok += 1,
+            Err(StoreError::InsufficientFunds) => refused += 1,
+            Err(e) => panic!("unexpected: {e}"),
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    assert!(watcher.await.unwrap() > 0);
+    assert_eq!((ok, refused), (10, 40));
+    let bal = &s.get_balances(&u).await.unwrap()[0];
+    assert_eq!((bal.available, bal.held), (d("0.00"), d("100.00")));
+}
