@@ -233,15 +233,22 @@ pub fn default_wallets() -> Vec<WalletConfig> {
     paytm.minimum_deposit = BTreeMap::from([("INR".into(), Decimal::from(148))]);
     paytm.identifier = Some("6234234234".into());
     out.push(paytm);
-    out.push(activation("phone_pe", "PhonePe", "INR", 100, 8_000));
-    for (t, name) in [("bkash", "bKash"), ("nagad", "Nagad")] {
+    let mut phone_pe = activation("phone_pe", "PhonePe", "INR", 100, 8_000);
+    phone_pe.identifier = Some("sandbox@ybl".into());
+    out.push(phone_pe);
+    for (t, name, wallet) in [
+        ("bkash", "bKash", "01712345678"),
+        ("nagad", "Nagad", "01812345678"),
+    ] {
         let mut w = activation(t, name, "BDT", 100, 25_000);
         w.activation_requires_amount = false;
+        w.identifier = Some(wallet.into());
         out.push(w);
     }
     let mut manual = activation("upi_ml", "UPI manual", "INR", 100, 50_000);
     manual.is_manual = true;
     manual.key1_digits = Some(12);
+    manual.identifier = Some("upi_ml.sandbox@upi".into());
     out.push(manual);
     out.push(WalletConfig {
         wallet_type: "upi_s".into(),

@@ -58,6 +58,7 @@ fn record(
     status: AttemptStatus,
     ok: bool,
 ) {
+    tracing::info!(postback_id, attempt, status = ?status, ok, "postback delivery attempt");
     shared.lock().attempts.push(Attempt {
         postback_id,
         attempt,

@@ -17,6 +17,7 @@
 //! `ledger` (credits, savings, settlements), `postbacks` (bodies), `delivery` (retries),
 //! `faults`, `server` (accept loop), [`state`] (memory).
 
+mod access_log;
 mod api;
 mod clock;
 pub mod config;
@@ -89,7 +90,8 @@ impl Sandbox {
             .layer(middleware::from_fn_with_state(
                 shared.clone(),
                 faults::api_faults,
-            ));
+            ))
+            .layer(middleware::from_fn(access_log::log_requests));
         let (shutdown, rx) = watch::channel(false);
         let server = tokio::spawn(server::serve(listener, app, rx));
         tracing::info!(addr = %local, "paykassma sandbox listening");
@@ -157,6 +159,16 @@ impl SandboxHandle {
             .iter()
             .map(|b| (b.wallet_type.clone(), b.currency_code.clone(), b.amount))
             .collect()
+    }
+
+    /// A withdrawal as the gateway holds it.
+    pub fn withdrawal(&self, withdrawal_id: &str) -> Option<state::Withdrawal> {
+        self.shared
+            .lock()
+            .withdrawals
+            .iter()
+            .find(|w| w.withdrawal_id == withdrawal_id)
+            .cloned()
     }
 
     /// The URL behind a `hash-url` hash while it is valid.

@@ -735,8 +735,11 @@ async fn injected_faults_are_classified_by_the_client() {
         .await
         .unwrap_err();
     assert!(e.is_outcome_unknown(), "{e:?}");
-    let (s, _) = env.get(&env.url("/_sandbox/withdrawals/fx-w")).await;
-    assert_eq!(s, 200);
+    let held = env
+        .sandbox
+        .withdrawal("fx-w")
+        .expect("the withdrawal was recorded");
+    assert_eq!(held.amount, d("100"));
     // timeout: held past the client's deadline.
     let mut short = c.config().clone();
     short.timeout = Duration::from_millis(200);

@@ -447,3 +447,44 @@ async fn payment_systems_are_listed_per_currency_with_limits() {
             .ends_with("/storage/guide-image/upi_s.mp4")
     );
 }
+
+#[tokio::test]
+async fn legacy_withdrawal_request_is_echoed_and_settled() {
+    let env = Env::start().await;
+    let legacy = json!({"wallet_type":"paytm","wallet_recipient":"123123232","wallet_sender":1111,
+        "email":"payee@example.com","amount":1000,"withdrawal_id":"13"});
+    let (status, body) = env.withdraw(legacy.clone()).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["id"], 1);
+    assert_eq!(body["wallet_type"], "paytm");
+    assert_eq!(body["wallet_sender"], "1111");
+    assert_eq!(body["amount"], 1000);
+    assert_eq!(body["status"], 1);
+    assert!(body.get("signature").is_none());
+    assert_eq!(body["created_at"].as_str().unwrap().len(), 19);
+    let (_, again) = env.withdraw(legacy).await;
+    assert_eq!(
+        again["message"]["withdrawal_id"][0],
+        "The withdrawal id has already been taken."
+    );
+    let (_, bad) = env
+        .withdraw(
+            json!({"wallet_type":"paytm","wallet_sender":"12","amount":10,"withdrawal_id":"14"}),
+        )
+        .await;
+    assert_eq!(
+        bad,
+        json!({"status":"fail","message":{
+            "wallet_recipient":["The wallet recipient field is required."],
+            "wallet_sender":["The wallet sender must be 4 digits."]}})
+    );
+    env.control("/_sandbox/withdrawals/13/process", json!({}))
+        .await;
+    env.receiver.wait_for(1).await;
+    let pb = &env.verified(Scheme::Postback)[0];
+    assert_eq!(
+        (text(pb, "currency_code"), text(entry(pb), "account_number")),
+        ("INR", "123123232")
+    );
+    assert_eq!(text(entry(pb), "withdrawal_status"), "1");
+}

@@ -87,7 +87,7 @@ pub async fn create(
     let identifier = wallet
         .identifier
         .clone()
-        .unwrap_or_else(|| format!("0{}", 1_700_000_000u64 + wallet_type.len() as u64));
+        .unwrap_or_else(|| format!("{wallet_type}.sandbox"));
     reply::ok(&obj([
         ("status", s("ok")),
         ("params", obj([("identifier", s(identifier))])),
