@@ -179,7 +179,7 @@ impl Default for SandboxConfig {
             ],
             gateway_utc_offset_hours: 8,
             error_http_status: 400,
-            fault_hold: Duration::from_secs(30),
+            fault_hold: Duration::from_secs(60),
             upi_payee_vpa: "sandbox@upi".into(),
             upi_payee_name: "Paykassma Sandbox".into(),
             pullpostbacks_max_limit: 100,

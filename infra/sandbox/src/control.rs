@@ -51,6 +51,7 @@ pub fn router(shared: SharedRef) -> Router {
         .route("/_sandbox/postbacks", get(attempts))
         .route("/_sandbox/balances", post(set_balances))
         .route("/_sandbox/hashes/{hash}", get(resolve_hash))
+        .route("/_sandbox/reset", post(reset))
         .with_state(shared)
 }
 
@@ -437,4 +438,12 @@ async fn resolve_hash(State(shared): State<SharedRef>, Path(hash): Path<String>)
         Some(_) => error(StatusCode::GONE, "the hash has expired"),
         None => error(StatusCode::NOT_FOUND, "unknown hash"),
     }
+}
+
+/// Back to a fresh gateway: state and faults cleared, configured balances restored, deliveries
+/// in flight stopped. The postback URL is kept.
+async fn reset(State(shared): State<SharedRef>) -> Response {
+    shared.abort_all();
+    *shared.lock() = crate::state::State::new(&shared.config);
+    done(json!({}))
 }

@@ -291,3 +291,34 @@ async fn stop_frees_the_port() {
     assert_eq!(again.addr(), addr);
     again.stop().await;
 }
+
+#[tokio::test]
+async fn reset_forgets_everything_but_the_configuration() {
+    let env = Env::start().await;
+    pay(&env, "rs-1").await;
+    env.receiver.wait_for(1).await;
+    env.control(
+        "/_sandbox/faults",
+        json!({"target":"postback","mode":"drop"}),
+    )
+    .await;
+    env.control("/_sandbox/balances", json!([])).await;
+    let (s, _) = env.control("/_sandbox/reset", json!({})).await;
+    assert_eq!(s, 200);
+    assert!(attempts(&env).await.is_empty());
+    assert_eq!(env.get(&env.url("/_sandbox/faults")).await.1, json!([]));
+    let (_, body) = env
+        .get(&env.api("/api/v1/pullpostbacks?type=deposit&plugin_custom_order_id[]=rs-1"))
+        .await;
+    assert_eq!(
+        body["data"]["transactions"][0]["message"],
+        "Postback not found"
+    );
+    assert_eq!(
+        env.sandbox.balances().len(),
+        env.sandbox.config().balances.len()
+    );
+    // The same custom id is free again, and postbacks still reach the configured URL.
+    pay(&env, "rs-1").await;
+    env.receiver.wait_for(2).await;
+}

@@ -332,7 +332,7 @@ async fn balances_keep_their_scale_and_follow_deposits_and_withdrawals() {
 #[tokio::test]
 async fn hash_url_orders_and_expires_hashes() {
     let env = Env::with(paykassma_sandbox::SandboxConfig {
-        hash_lifetime: Duration::from_millis(150),
+        hash_lifetime: Duration::from_millis(1000),
         ..fast_config()
     })
     .await;
@@ -365,7 +365,7 @@ async fn hash_url_orders_and_expires_hashes() {
         (s, b),
         (200, json!({"url":"https://test.com/success1.jpg"}))
     );
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
     assert_eq!(env.sandbox.resolve_hash(hash), None);
     let (s, _) = env.get(&env.url(&format!("/_sandbox/hashes/{hash}"))).await;
     assert_eq!(s, 410);
