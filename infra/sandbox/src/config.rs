@@ -420,6 +420,24 @@ mod tests {
     }
 
     #[test]
+    fn debug_output_hides_the_keys() {
+        let cfg = SandboxConfig {
+            secret: Secret::new("plugin-secret-xyz"),
+            withdrawal_private_key: Secret::new("withdrawal-key-xyz"),
+            ..SandboxConfig::default()
+        };
+        let text = format!("{cfg:?}");
+        for secret in [
+            "plugin-secret-xyz",
+            "withdrawal-key-xyz",
+            "sandbox-access-key",
+            "sandbox-private-key",
+        ] {
+            assert!(!text.contains(secret), "{secret} leaked");
+        }
+    }
+
+    #[test]
     fn unknown_fields_are_refused() {
         assert!(serde_json::from_str::<ConfigFile>(r#"{"prot":1}"#).is_err());
     }

@@ -66,7 +66,18 @@ async fn main() -> anyhow::Result<()> {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .init();
-    let args = Args::parse();
+    let config = build_config(Args::parse())?;
+    let sandbox = Sandbox::start(config).await?;
+    println!("paykassma-sandbox listening on {}", sandbox.base_url());
+    tokio::signal::ctrl_c()
+        .await
+        .context("waiting for Ctrl-C")?;
+    sandbox.stop().await;
+    Ok(())
+}
+
+/// Defaults (port 3100), then the config file, then the flags.
+fn build_config(args: Args) -> anyhow::Result<SandboxConfig> {
     let mut config = SandboxConfig {
         port: 3100,
         ..SandboxConfig::default()
@@ -117,11 +128,56 @@ async fn main() -> anyhow::Result<()> {
     if let Some(v) = args.suspect_key1_prefix {
         config.suspect_key1_prefix = v;
     }
-    let sandbox = Sandbox::start(config).await?;
-    println!("paykassma-sandbox listening on {}", sandbox.base_url());
-    tokio::signal::ctrl_c()
-        .await
-        .context("waiting for Ctrl-C")?;
-    sandbox.stop().await;
-    Ok(())
+    Ok(config)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_override_the_file_which_overrides_the_defaults() {
+        let path = std::env::temp_dir().join(format!("sandbox-cfg-{}.json", std::process::id()));
+        std::fs::write(&path, r#"{"port":4000,"secret":"from-file","suspect_key1_prefix":"8888","retry_max_attempts":3}"#).unwrap();
+        let args = Args::try_parse_from([
+            "paykassma-sandbox",
+            "--config",
+            path.to_str().unwrap(),
+            "--port",
+            "4100",
+            "--postback-url",
+            "http://127.0.0.1:3000/pb",
+            "--postback-scheme",
+            "request",
+            "--withdrawal-auto-settle-ms",
+            "250",
+        ])
+        .unwrap();
+        let config = build_config(args).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(config.port, 4100);
+        assert!(config.secret.ct_eq("from-file"));
+        assert_eq!(config.suspect_key1_prefix, "8888");
+        assert_eq!(config.retry.max_attempts, 3);
+        assert_eq!(
+            config.postback_url.as_deref(),
+            Some("http://127.0.0.1:3000/pb")
+        );
+        assert_eq!(config.postback_scheme, Scheme::Request);
+        assert_eq!(
+            config.withdrawal_auto_settle,
+            Some(Duration::from_millis(250))
+        );
+        let defaults = build_config(Args::try_parse_from(["paykassma-sandbox"]).unwrap()).unwrap();
+        assert_eq!(defaults.port, 3100);
+        assert!(defaults.postback_url.is_none());
+    }
+
+    #[test]
+    fn a_broken_config_file_is_an_error() {
+        let args =
+            Args::try_parse_from(["paykassma-sandbox", "--config", "/nonexistent/sandbox.json"])
+                .unwrap();
+        assert!(build_config(args).is_err());
+    }
 }
