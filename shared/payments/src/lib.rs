@@ -8,9 +8,11 @@
 //! - [`secrets`]: the gateway secrets, from Secrets Manager (cached) or the environment.
 //! - [`config`]: configuration from the environment, with errors naming the variable.
 
+pub mod config;
 pub mod ids;
 pub mod money;
 pub mod postback_key;
+pub mod secrets;
 pub mod status;
 pub mod store;
 

@@ -1,0 +1,313 @@
+//! The gateway's secrets: one JSON secret in Secrets Manager (cached with a TTL) or, for local
+//! runs, four environment variables. Values live in [`Secret`], whose Debug/Display redact, and
+//! no error here ever carries a secret's text.
+
+use std::num::NonZeroUsize;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use aws_sdk_secretsmanager::config::http::HttpResponse;
+use aws_sdk_secretsmanager::error::{DisplayErrorContext, SdkError};
+use aws_sdk_secretsmanager::operation::get_secret_value::GetSecretValueError;
+use aws_secretsmanager_caching::SecretsManagerCachingClient;
+use paykassma::Secret;
+use paykassma::signature::PostbackKeys;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SecretsError {
+    #[error("secret {secret_id} not found")]
+    NotFound { secret_id: String },
+    /// Names the problem and the field, never the value.
+    #[error("secret {secret_id} is malformed: {problem}")]
+    Malformed { secret_id: String, problem: String },
+    #[error("environment variable {0} is not set")]
+    MissingEnv(&'static str),
+    #[error("Secrets Manager: {0}")]
+    Backend(String),
+}
+
+/// The four credentials of the merchant's Paykassma account.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GatewaySecrets {
+    /// `?secret=` on every API call.
+    pub pluginapi_secret: Secret,
+    /// Signs withdrawal requests (W).
+    pub withdrawal_private_key: Secret,
+    /// Expected in a postback's `access_key`; part of the (P) signature.
+    pub postback_access_key: Secret,
+    /// The (P) signature's private part.
+    pub postback_private_key: Secret,
+}
+
+impl GatewaySecrets {
+    pub const FIELDS: [&'static str; 4] = [
+        "pluginapi_secret",
+        "withdrawal_private_key",
+        "postback_access_key",
+        "postback_private_key",
+    ];
+
+    /// Reads the secret's JSON: `{"pluginapi_secret":"..","withdrawal_private_key":"..",
+    /// "postback_access_key":"..","postback_private_key":".."}`, every value a non-empty string
+    /// (extra keys ignored). Errors name the field only.
+    pub fn from_json(secret_id: &str, text: &str) -> Result<Self, SecretsError> {
+        let malformed = |problem: String| SecretsError::Malformed {
+            secret_id: secret_id.to_string(),
+            problem,
+        };
+        // serde_json's messages can quote input: keep only its position.
+        let v: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+            malformed(format!(
+                "not JSON (line {}, column {})",
+                e.line(),
+                e.column()
+            ))
+        })?;
+        let obj = v
+            .as_object()
+            .ok_or_else(|| malformed("not a JSON object".into()))?;
+        let field = |name: &str| -> Result<Secret, SecretsError> {
+            match obj.get(name) {
+                Some(serde_json::Value::String(s)) if !s.trim().is_empty() => {
+                    Ok(Secret::new(s.clone()))
+                }
+                Some(serde_json::Value::String(_)) => Err(malformed(format!("{name} is empty"))),
+                Some(_) => Err(malformed(format!("{name} is not a string"))),
+                None => Err(malformed(format!("{name} is missing"))),
+            }
+        };
+        Ok(Self {
+            pluginapi_secret: field("pluginapi_secret")?,
+            withdrawal_private_key: field("withdrawal_private_key")?,
+            postback_access_key: field("postback_access_key")?,
+            postback_private_key: field("postback_private_key")?,
+        })
+    }
+
+    pub fn postback_keys(&self) -> PostbackKeys {
+        PostbackKeys {
+            access_key: self.postback_access_key.clone(),
+            private_key: self.postback_private_key.clone(),
+        }
+    }
+}
+
+/// Where the functions get the gateway secrets. Called per request: implementations cache.
+#[async_trait]
+pub trait SecretsProvider: Send + Sync {
+    async fn gateway_secrets(&self) -> Result<GatewaySecrets, SecretsError>;
+}
+
+/// Local runs: the secrets from four environment variables, read once at startup.
+#[derive(Clone, Debug)]
+pub struct EnvProvider {
+    secrets: GatewaySecrets,
+}
+
+impl EnvProvider {
+    pub const VARS: [&'static str; 4] = [
+        "PAYKASSMA_SECRET",
+        "PAYKASSMA_WITHDRAWAL_PRIVATE_KEY",
+        "PAYKASSMA_POSTBACK_ACCESS_KEY",
+        "PAYKASSMA_POSTBACK_PRIVATE_KEY",
+    ];
+
+    /// Reads the variables through `lookup` (tests pass a map; `from_env` the process env).
+    /// The first missing or empty one is named in the error.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SecretsError> {
+        let get = |name: &'static str| {
+            lookup(name)
+                .filter(|v| !v.trim().is_empty())
+                .map(Secret::new)
+                .ok_or(SecretsError::MissingEnv(name))
+        };
+        Ok(Self {
+            secrets: GatewaySecrets {
+                pluginapi_secret: get(Self::VARS[0])?,
+                withdrawal_private_key: get(Self::VARS[1])?,
+                postback_access_key: get(Self::VARS[2])?,
+                postback_private_key: get(Self::VARS[3])?,
+            },
+        })
+    }
+
+    pub fn from_env() -> Result<Self, SecretsError> {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    pub fn secrets(&self) -> &GatewaySecrets {
+        &self.secrets
+    }
+
+    /// Fixed secrets (tests, the local sandbox).
+    pub fn fixed(secrets: GatewaySecrets) -> Self {
+        Self { secrets }
+    }
+}
+
+#[async_trait]
+impl SecretsProvider for EnvProvider {
+    async fn gateway_secrets(&self) -> Result<GatewaySecrets, SecretsError> {
+        Ok(self.secrets.clone())
+    }
+}
+
+/// Secrets Manager through AWS's `aws_secretsmanager_caching` client: values are served from
+/// memory for `ttl`, then refreshed (a transient refresh error serves the cached value).
+pub struct SecretsManagerProvider {
+    cache: SecretsManagerCachingClient,
+    secret_id: String,
+}
+
+impl std::fmt::Debug for SecretsManagerProvider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SecretsManagerProvider")
+            .field("secret_id", &self.secret_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SecretsManagerProvider {
+    /// From the standard AWS environment; `endpoint` overrides the service URL (moto locally).
+    pub async fn new(
+        secret_id: impl Into<String>,
+        ttl: Duration,
+        endpoint: Option<&str>,
+    ) -> Result<Self, SecretsError> {
+        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+        if let Some(url) = endpoint {
+            loader = loader.endpoint_url(url);
+        }
+        let sdk = loader.load().await;
+        Self::from_builder(
+            aws_sdk_secretsmanager::config::Builder::from(&sdk),
+            secret_id,
+            ttl,
+        )
+        .await
+    }
+
+    /// From a prepared client configuration (region, credentials, endpoint).
+    pub async fn from_builder(
+        builder: aws_sdk_secretsmanager::config::Builder,
+        secret_id: impl Into<String>,
+        ttl: Duration,
+    ) -> Result<Self, SecretsError> {
+        // One secret per process: a tiny cache.
+        let size = NonZeroUsize::new(4).unwrap_or(NonZeroUsize::MIN);
+        let cache = SecretsManagerCachingClient::from_builder(builder, size, ttl, true)
+            .await
+            .map_err(|e| SecretsError::Backend(e.to_string()))?;
+        Ok(Self {
+            cache,
+            secret_id: secret_id.into(),
+        })
+    }
+
+    pub fn secret_id(&self) -> &str {
+        &self.secret_id
+    }
+}
+
+#[async_trait]
+impl SecretsProvider for SecretsManagerProvider {
+    async fn gateway_secrets(&self) -> Result<GatewaySecrets, SecretsError> {
+        let out = match self
+            .cache
+            .get_secret_value(&self.secret_id, None, None, false)
+            .await
+        {
+            Ok(out) => out,
+            Err(e) => return Err(map_error(&self.secret_id, e.as_ref())),
+        };
+        let text = out.secret_string.ok_or_else(|| SecretsError::Malformed {
+            secret_id: self.secret_id.clone(),
+            problem: "no string value (binary secrets are not supported)".into(),
+        })?;
+        GatewaySecrets::from_json(&self.secret_id, &text)
+    }
+}
+
+fn map_error(secret_id: &str, e: &(dyn std::error::Error + 'static)) -> SecretsError {
+    if let Some(sdk) = e.downcast_ref::<SdkError<GetSecretValueError, HttpResponse>>() {
+        if sdk
+            .as_service_error()
+            .is_some_and(|se| se.is_resource_not_found_exception())
+        {
+            return SecretsError::NotFound {
+                secret_id: secret_id.to_string(),
+            };
+        }
+        return SecretsError::Backend(format!("get {secret_id}: {}", DisplayErrorContext(sdk)));
+    }
+    SecretsError::Backend(format!("get {secret_id}: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    const JSON: &str = r#"{"pluginapi_secret":"s-api","withdrawal_private_key":"s-wd","postback_access_key":"s-pa","postback_private_key":"s-pp","extra":1}"#;
+
+    #[test]
+    fn reads_the_secret_json_and_never_prints_it() {
+        let s = GatewaySecrets::from_json("id", JSON).unwrap();
+        assert_eq!(s.pluginapi_secret.expose(), "s-api");
+        assert_eq!(s.postback_keys().private_key.expose(), "s-pp");
+        let dbg = format!("{s:?}");
+        for v in ["s-api", "s-wd", "s-pa", "s-pp"] {
+            assert!(!dbg.contains(v), "{dbg}");
+        }
+    }
+
+    #[test]
+    fn malformed_secrets_name_the_field_not_the_value() {
+        let err = GatewaySecrets::from_json(
+            "id",
+            r#"{"pluginapi_secret":"s-api","withdrawal_private_key":7}"#,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("withdrawal_private_key is not a string"),
+            "{err}"
+        );
+        let err = GatewaySecrets::from_json(
+            "id",
+            r#"{"pluginapi_secret":"s-api","withdrawal_private_key":"x"}"#,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("postback_access_key is missing"), "{err}");
+        let err = GatewaySecrets::from_json("id", "s-api-not-json")
+            .unwrap_err()
+            .to_string();
+        assert!(!err.contains("s-api"), "{err}");
+        let err = GatewaySecrets::from_json("id", r#"{"pluginapi_secret":" "}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("pluginapi_secret is empty"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn env_provider_names_the_missing_variable() {
+        let mut env: HashMap<&str, &str> =
+            EnvProvider::VARS.iter().map(|v| (*v, "value")).collect();
+        let p = EnvProvider::from_lookup(|k| env.get(k).map(|v| v.to_string())).unwrap();
+        assert_eq!(
+            p.gateway_secrets()
+                .await
+                .unwrap()
+                .postback_access_key
+                .expose(),
+            "value"
+        );
+        env.insert("PAYKASSMA_POSTBACK_ACCESS_KEY", "  ");
+        let err = EnvProvider::from_lookup(|k| env.get(k).map(|v| v.to_string())).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "environment variable PAYKASSMA_POSTBACK_ACCESS_KEY is not set"
+        );
+    }
+}
