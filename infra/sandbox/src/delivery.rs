@@ -81,7 +81,9 @@ async fn deliver(shared: SharedRef, id: u64, text: String) {
             return;
         }
         tokio::time::sleep(delay).await;
-        delay = (delay * 2).min(policy.max.max(Duration::from_millis(1)));
+        delay = delay
+            .saturating_mul(2)
+            .min(policy.max.max(Duration::from_millis(1)));
     }
 }
 

@@ -322,3 +322,26 @@ async fn reset_forgets_everything_but_the_configuration() {
     pay(&env, "rs-1").await;
     env.receiver.wait_for(2).await;
 }
+
+#[tokio::test]
+async fn retries_back_off_exponentially_up_to_the_maximum() {
+    let mut config = fast_config();
+    config.retry.initial = Duration::from_millis(30);
+    config.retry.max = Duration::from_millis(100);
+    let env = Env::with(config).await;
+    env.receiver
+        .answer_first(&[(500, ""), (500, ""), (500, ""), (500, ""), (500, "")]);
+    pay(&env, "bo-1").await;
+    env.receiver.wait_for(6).await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let at: Vec<time::OffsetDateTime> = env.sandbox.attempts().iter().map(|a| a.at).collect();
+    assert_eq!(at.len(), 6);
+    let gaps: Vec<i128> = at
+        .windows(2)
+        .map(|w| (w[1] - w[0]).whole_milliseconds())
+        .collect();
+    // Each wait is at least the scheduled delay: 30, 60, 100 (capped), 100, 100 ms.
+    for (gap, min) in gaps.iter().zip([30, 60, 100, 100, 100]) {
+        assert!(*gap >= min, "gaps {gaps:?}");
+    }
+}
