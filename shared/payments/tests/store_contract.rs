@@ -56,6 +56,7 @@ contract_tests!(
     amounts_stay_exact,
     concurrent_duplicate_postbacks_credit_once,
     concurrent_withdrawals_never_overdraw,
+    concurrent_settlements_apply_once,
 );
 
 async fn deposit_lifecycle_is_guarded(s: Arc<dyn Store>, b: &Books) {
@@ -1005,4 +1006,46 @@ async fn concurrent_withdrawals_never_overdraw(s: Arc<dyn Store>, b: &Books) {
     assert_eq!((ok, refused), (10, 40));
     let bal = &s.get_balances(&u).await.unwrap()[0];
     assert_eq!((bal.available, bal.held), (d("0.00"), d("100.00")));
+}
+
+async fn concurrent_settlements_apply_once(s: Arc<dyn Store>, b: &Books) {
+    let u = b.label("u-race");
+    s.apply_deposit_postback(credit("in:tx:RACE", &u, "50", "INR", None))
+        .await
+        .unwrap();
+    let w = s
+        .create_withdrawal_with_debit(new_withdrawal(&u, "50", "INR"))
+        .await
+        .unwrap();
+    // Late postbacks and reconciliation race: 20 refunds and 20 finishes of one withdrawal.
+    let tasks: Vec<_> = (0..40)
+        .map(|i| {
+            let (s, id) = (s.clone(), w.id.clone());
+            tokio::spawn(async move {
+                if i % 2 == 0 {
+                    s.refund_withdrawal(&id, "rejected").await
+                } else {
+                    s.finish_withdrawal(&id).await
+                }
+            })
+        })
+        .collect();
+    let mut applied = Vec::new();
+    for t in futures::future::join_all(tasks).await {
+        match t.unwrap() {
+            Ok(SettleOutcome::Applied { withdrawal, .. }) => applied.push(withdrawal.status),
+            Ok(SettleOutcome::AlreadyApplied(_)) | Err(StoreError::StateConflict { .. }) => {}
+            Err(e) => panic!("unexpected: {e}"),
+        }
+    }
+    assert_eq!(applied.len(), 1, "exactly one settlement wins: {applied:?}");
+    let final_status = s.get_withdrawal(&w.id).await.unwrap().unwrap().status;
+    assert_eq!(final_status, applied[0]);
+    let bal = &s.get_balances(&u).await.unwrap()[0];
+    let expected = if final_status == WithdrawalStatus::Rejected {
+        d("50.00")
+    } else {
+        d("0.00")
+    };
+    assert_eq!((bal.available, bal.held), (expected, d("0.00")));
 }
