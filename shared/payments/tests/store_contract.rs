@@ -57,6 +57,7 @@ contract_tests!(
     concurrent_duplicate_postbacks_credit_once,
     concurrent_withdrawals_never_overdraw,
     concurrent_settlements_apply_once,
+    invalid_inputs_change_nothing,
 );
 
 async fn deposit_lifecycle_is_guarded(s: Arc<dyn Store>, b: &Books) {
@@ -1048,4 +1049,42 @@ async fn concurrent_settlements_apply_once(s: Arc<dyn Store>, b: &Books) {
         d("0.00")
     };
     assert_eq!((bal.available, bal.held), (expected, d("0.00")));
+}
+
+async fn invalid_inputs_change_nothing(s: Arc<dyn Store>, b: &Books) {
+    let u = b.label("u-invalid");
+    let mut c = credit("", &u, "10", "INR", None);
+    assert!(matches!(
+        s.apply_deposit_postback(c.clone()).await,
+        Err(StoreError::Invalid(_))
+    ));
+    c.dedupe_key = "in:tx:BIG".into();
+    c.raw_body = "x".repeat(MAX_RAW_BODY + 1);
+    assert!(matches!(
+        s.apply_deposit_postback(c).await,
+        Err(StoreError::Invalid(_))
+    ));
+    assert!(s.get_balances(&u).await.unwrap().is_empty());
+    assert_eq!(s.get_postback("in:tx:BIG").await.unwrap(), None);
+    let now = OffsetDateTime::now_utc();
+    let rec = IdempotencyRecord {
+        scope: "deposits".into(),
+        key: String::new(),
+        request_hash: "h".into(),
+        response: "r".into(),
+        created_at: now,
+        expires_at: now + Duration::hours(1),
+    };
+    assert!(matches!(
+        s.put_idempotency(rec).await,
+        Err(StoreError::Invalid(_))
+    ));
+    assert!(matches!(
+        s.put_cache("", "v", now + Duration::hours(1)).await,
+        Err(StoreError::Invalid(_))
+    ));
+    assert!(matches!(
+        s.list_ledger(&u, PageRequest::first(0)).await,
+        Err(StoreError::Invalid(_))
+    ));
 }

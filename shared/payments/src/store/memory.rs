@@ -167,6 +167,7 @@ impl Store for MemoryStore {
         &self,
         credit: DepositCredit,
     ) -> Result<CreditOutcome, StoreError> {
+        validate_postback(&credit.dedupe_key, &credit.raw_body)?;
         let mut st = self.lock();
         if st.postbacks.contains_key(&credit.dedupe_key) {
             return Ok(CreditOutcome::AlreadyApplied);
@@ -366,6 +367,7 @@ impl Store for MemoryStore {
     }
 
     async fn record_postback(&self, record: PostbackRecord) -> Result<bool, StoreError> {
+        validate_postback(&record.dedupe_key, &record.raw_body)?;
         let mut st = self.lock();
         if st.postbacks.contains_key(&record.dedupe_key) {
             return Ok(false);
@@ -386,6 +388,8 @@ impl Store for MemoryStore {
         &self,
         record: IdempotencyRecord,
     ) -> Result<IdempotencyPut, StoreError> {
+        check_key("idempotency scope", &record.scope)?;
+        check_key("idempotency key", &record.key)?;
         let mut st = self.lock();
         let k = (record.scope.clone(), record.key.clone());
         if let Some(existing) = st.idempotency.get(&k)
@@ -451,6 +455,7 @@ impl Store for MemoryStore {
         value: &str,
         expires_at: OffsetDateTime,
     ) -> Result<(), StoreError> {
+        check_key("cache key", key)?;
         self.lock()
             .cache
             .insert(key.to_string(), (value.to_string(), expires_at));

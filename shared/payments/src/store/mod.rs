@@ -284,6 +284,29 @@ pub(crate) fn validate_new_deposit(d: &NewDeposit) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Postback bodies kept for audit must fit in one item (DynamoDB's limit is 400 KB).
+pub const MAX_RAW_BODY: usize = 256 * 1024;
+
+/// Keys that become part of an item key: non-empty, bounded, printable.
+pub(crate) fn check_key(what: &str, key: &str) -> Result<(), StoreError> {
+    if key.is_empty() || key.len() > 512 || key.chars().any(char::is_control) {
+        return Err(StoreError::Invalid(format!(
+            "{what} must be 1..=512 bytes without control characters"
+        )));
+    }
+    Ok(())
+}
+
+pub(crate) fn validate_postback(dedupe_key: &str, raw_body: &str) -> Result<(), StoreError> {
+    check_key("postback dedupe key", dedupe_key)?;
+    if raw_body.len() > MAX_RAW_BODY {
+        return Err(StoreError::Invalid(format!(
+            "postback body over {MAX_RAW_BODY} bytes"
+        )));
+    }
+    Ok(())
+}
+
 pub(crate) fn new_entry_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }

@@ -555,6 +555,7 @@ impl Store for DynamoStore {
         &self,
         credit: DepositCredit,
     ) -> Result<CreditOutcome, StoreError> {
+        validate_postback(&credit.dedupe_key, &credit.raw_body)?;
         for attempt in 0..MAX_ATTEMPTS {
             let deposit = match &credit.deposit_id {
                 Some(id) => self.get_deposit(id).await?,
@@ -813,6 +814,7 @@ impl Store for DynamoStore {
     }
 
     async fn record_postback(&self, record: PostbackRecord) -> Result<bool, StoreError> {
+        validate_postback(&record.dedupe_key, &record.raw_body)?;
         let record = PostbackRecord {
             received_at: trunc_micros(record.received_at),
             ..record
@@ -844,6 +846,8 @@ impl Store for DynamoStore {
         &self,
         record: IdempotencyRecord,
     ) -> Result<IdempotencyPut, StoreError> {
+        check_key("idempotency scope", &record.scope)?;
+        check_key("idempotency key", &record.key)?;
         let record = IdempotencyRecord {
             created_at: trunc_micros(record.created_at),
             expires_at: memory::whole_seconds(record.expires_at),
@@ -963,6 +967,7 @@ impl Store for DynamoStore {
         value: &str,
         expires_at: OffsetDateTime,
     ) -> Result<(), StoreError> {
+        check_key("cache key", key_name)?;
         let mut item = key(keys::cache_pk(key_name), META);
         item.insert("type".into(), av_s("cache"));
         item.insert("value".into(), av_s(value));
