@@ -48,6 +48,17 @@ impl Label {
     }
 }
 
+/// A stable id for a client's retry: the same (label, Idempotency-Key) always gives the same id,
+/// so a retried request can never create a second deposit or withdrawal at the gateway.
+fn derived(prefix: char, kind: &str, label: &Label, idempotency_key: &str) -> String {
+    const NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x0b6f_3c5e_8d21_4a7f_b0c4_51e2_9d3a_6e18);
+    let name = format!("{kind}\u{1f}{}\u{1f}{idempotency_key}", label.as_str());
+    format!(
+        "{prefix}{}",
+        uuid::Uuid::new_v5(&NAMESPACE, name.as_bytes()).simple()
+    )
+}
+
 /// Ids we generate and send to the gateway: ASCII letters, digits, `-` and `_` only, so they
 /// are URL-safe and can sit in keys and query strings unescaped.
 fn check_token(raw: &str, what: &'static str, max: usize) -> Result<(), IdError> {
@@ -79,6 +90,11 @@ impl DepositId {
         Self(format!("d{}", uuid::Uuid::now_v7().simple()))
     }
 
+    /// The id for a client request carrying `Idempotency-Key`: stable across its retries.
+    pub fn for_request(label: &Label, idempotency_key: &str) -> Self {
+        Self(derived('d', "deposit", label, idempotency_key))
+    }
+
     pub fn parse(raw: &str) -> Result<Self, IdError> {
         check_token(raw, "deposit id", Self::MAX_LEN)?;
         Ok(Self(raw.to_string()))
@@ -100,6 +116,11 @@ impl WithdrawalId {
 
     pub fn generate() -> Self {
         Self(format!("w{}", uuid::Uuid::now_v7().simple()))
+    }
+
+    /// The id for a client request carrying `Idempotency-Key`: stable across its retries.
+    pub fn for_request(label: &Label, idempotency_key: &str) -> Self {
+        Self(derived('w', "withdrawal", label, idempotency_key))
     }
 
     pub fn parse(raw: &str) -> Result<Self, IdError> {
@@ -179,6 +200,30 @@ mod tests {
         let w = WithdrawalId::generate();
         assert!(w.as_str().len() <= 36 && w.as_str().starts_with('w'));
         assert_eq!(WithdrawalId::parse(w.as_str()).unwrap(), w);
+    }
+
+    #[test]
+    fn request_ids_are_stable_per_label_and_key() {
+        let (a, b) = (Label::parse("u1").unwrap(), Label::parse("u2").unwrap());
+        assert_eq!(
+            DepositId::for_request(&a, "k1"),
+            DepositId::for_request(&a, "k1")
+        );
+        assert_ne!(
+            DepositId::for_request(&a, "k1"),
+            DepositId::for_request(&a, "k2")
+        );
+        assert_ne!(
+            DepositId::for_request(&a, "k1"),
+            DepositId::for_request(&b, "k1")
+        );
+        let w = WithdrawalId::for_request(&a, "k1");
+        assert_eq!(WithdrawalId::parse(w.as_str()).unwrap(), w);
+        assert!(w.as_str().len() <= WithdrawalId::MAX_LEN && w.as_str().starts_with('w'));
+        assert_ne!(
+            w.as_str()[1..],
+            DepositId::for_request(&a, "k1").as_str()[1..]
+        );
     }
 
     #[test]
