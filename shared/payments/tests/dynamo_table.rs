@@ -31,3 +31,29 @@ async fn the_created_table_matches_the_cloudformation_rendering() {
             .unwrap()
     );
 }
+
+#[tokio::test]
+async fn config_builds_a_store_on_the_configured_endpoint() {
+    use payments::Store;
+    let table_name = format!("payments-cfg-{}", uuid::Uuid::new_v4().simple());
+    let env = std::collections::HashMap::from([
+        ("TABLE_NAME", table_name.clone()),
+        ("DYNAMODB_ENDPOINT", common::dynamodb_endpoint()),
+        ("SECRET_ID", "unused".to_string()),
+        ("PAYKASSMA_API_BASE", "https://api.example.test".to_string()),
+        (
+            "PAYKASSMA_PLUGIN_BASE",
+            "https://plugin.example.test".to_string(),
+        ),
+    ]);
+    let config = payments::config::Config::from_lookup(|k| env.get(k).cloned()).unwrap();
+    let store = config.dynamo_store().await;
+    assert_eq!(store.table_name(), table_name);
+    assert!(
+        table::create_table_if_missing(store.sdk_client(), store.table_name())
+            .await
+            .unwrap()
+    );
+    store.set_method_enabled("upi_s", true).await.unwrap();
+    assert_eq!(store.get_method_enabled("upi_s").await.unwrap(), Some(true));
+}

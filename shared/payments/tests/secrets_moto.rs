@@ -108,3 +108,24 @@ async fn a_malformed_secret_names_the_field_without_its_value() {
     assert!(text.contains("withdrawal_private_key is missing"), "{text}");
     assert!(!text.contains("top-secret-value"), "{text}");
 }
+
+#[tokio::test]
+async fn config_builds_a_provider_that_reaches_the_configured_endpoint() {
+    let client = aws_sdk_secretsmanager::Client::from_conf(builder().build());
+    let id = create(&client, &json("api-from-config")).await;
+    let env = std::collections::HashMap::from([
+        ("TABLE_NAME", "payments".to_string()),
+        ("SECRET_ID", id.clone()),
+        ("SECRETS_MANAGER_ENDPOINT", endpoint()),
+        ("SECRETS_TTL_SECONDS", "60".to_string()),
+        ("PAYKASSMA_API_BASE", "https://api.example.test".to_string()),
+        (
+            "PAYKASSMA_PLUGIN_BASE",
+            "https://plugin.example.test".to_string(),
+        ),
+    ]);
+    let config = payments::config::Config::from_lookup(|k| env.get(k).cloned()).unwrap();
+    let provider = config.secrets_provider().await.unwrap();
+    let secrets = provider.gateway_secrets().await.unwrap();
+    assert_eq!(secrets.pluginapi_secret.expose(), "api-from-config");
+}
