@@ -62,8 +62,6 @@ impl Cancelled {
 
 enum TxError {
     Cancelled(Cancelled),
-    /// Another request with our token is still in flight: try again.
-    InProgress,
     Store(StoreError),
 }
 
@@ -180,7 +178,28 @@ impl DynamoStore {
         Ok(TransactWriteItem::builder().update(update).build())
     }
 
+    /// Sends one transaction. While DynamoDB reports a request with this token still in
+    /// progress (a timed-out first send being processed), the SAME request is sent again, so
+    /// its answer is the first one's and never a second, different transaction.
     async fn transact(&self, items: Vec<TransactWriteItem>, token: String) -> Result<(), TxError> {
+        for attempt in 0..MAX_ATTEMPTS {
+            // `Ok(false)`: still in progress.
+            match self.send_once(items.clone(), token.clone()).await {
+                Ok(false) => backoff(attempt).await,
+                Ok(true) => return Ok(()),
+                Err(e) => return Err(e),
+            }
+        }
+        Err(TxError::Store(StoreError::Contention(format!(
+            "transaction {token} stayed in progress"
+        ))))
+    }
+
+    async fn send_once(
+        &self,
+        items: Vec<TransactWriteItem>,
+        token: String,
+    ) -> Result<bool, TxError> {
         match self
             .client
             .transact_write_items()
@@ -189,7 +208,7 @@ impl DynamoStore {
             .send()
             .await
         {
-            Ok(_) => Ok(()),
+            Ok(_) => Ok(true),
             Err(SdkError::ServiceError(se)) => match se.err() {
                 TransactWriteItemsError::TransactionCanceledException(c) => {
                     Err(TxError::Cancelled(Cancelled {
@@ -200,12 +219,11 @@ impl DynamoStore {
                             .collect(),
                     }))
                 }
-                TransactWriteItemsError::TransactionInProgressException(_) => {
-                    Err(TxError::InProgress)
-                }
+                TransactWriteItemsError::TransactionInProgressException(_) => Ok(false),
                 other => Err(TxError::Store(StoreError::Backend(format!(
-                    "transact write: {}",
-                    other.code().unwrap_or("error")
+                    "transact write: {}: {}",
+                    other.code().unwrap_or("error"),
+                    other.message().unwrap_or("")
                 )))),
             },
             Err(e) => Err(TxError::Store(backend("transact write", e))),
@@ -443,7 +461,6 @@ impl DynamoStore {
                     });
                 }
                 Err(TxError::Cancelled(c)) if c.transient() => backoff(attempt).await,
-                Err(TxError::InProgress) => backoff(attempt).await,
                 Err(TxError::Cancelled(c)) => {
                     return Err(StoreError::Backend(format!(
                         "settle {id} cancelled: {:?}",
@@ -634,7 +651,6 @@ impl Store for DynamoStore {
                 // The deposit moved since we read it: decide again from its new state.
                 Err(TxError::Cancelled(c)) if c.failed(3) => continue,
                 Err(TxError::Cancelled(c)) if c.transient() => backoff(attempt).await,
-                Err(TxError::InProgress) => backoff(attempt).await,
                 Err(TxError::Cancelled(c)) => {
                     return Err(StoreError::Backend(format!(
                         "credit cancelled: {:?}",
@@ -722,7 +738,6 @@ impl Store for DynamoStore {
                     return Err(StoreError::InsufficientFunds);
                 }
                 Err(TxError::Cancelled(c)) if c.transient() => backoff(attempt).await,
-                Err(TxError::InProgress) => backoff(attempt).await,
                 Err(TxError::Cancelled(c)) => {
                     return Err(StoreError::Backend(format!(
                         "withdrawal cancelled: {:?}",
