@@ -2,10 +2,15 @@
 //! with the [`paykassma`] gateway client, and the HTTP plumbing every function's axum router
 //! shares. Function crates only wire routes to these.
 
+pub mod account;
+pub mod bootstrap;
 pub mod clock;
+pub mod deposits;
 pub mod deps;
 pub mod http;
+pub mod methods;
 pub mod metrics;
+pub mod postbacks;
 pub mod settings;
 pub mod telemetry;
 

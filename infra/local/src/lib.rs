@@ -1,0 +1,280 @@
+//! `local`: the whole API in one process for development, demos and end-to-end tests.
+//!
+//! [`Stack::start`] binds the API port, starts the Paykassma sandbox with its postbacks pointed
+//! at this API, builds the dependencies (in-memory store, or DynamoDB with the table created
+//! when missing) and serves every function's router on one port, plus `GET /healthz`. Only here
+//! does `X-Dev-User: <label>` (and `X-Dev-Admin: 1`) name the caller: [`dev_identity`] turns
+//! them into a [`DevIdentity`]; Lambda builds never install that layer.
+//!
+//! The stack and its sandbox share embedded development secrets ([`SandboxConfig::default`]),
+//! so nothing needs configuring.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::Request;
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::get;
+use axum::{Json, Router};
+use paykassma::client::{Client, ClientConfig};
+use paykassma_sandbox::{Sandbox, SandboxConfig, SandboxHandle};
+use payments::Store;
+use payments::store::dynamo::{DynamoStore, table};
+use payments::store::memory::MemoryStore;
+use service::clock::{Clock, SystemClock};
+use service::http::DevIdentity;
+use service::{ApiError, Deps, Settings};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// Where the stack keeps its data.
+#[derive(Clone, Debug)]
+pub enum StoreChoice {
+    /// Lost on exit; the default.
+    Memory,
+    /// DynamoDB (Local) at `endpoint`, table `table` (created when missing).
+    Dynamo { endpoint: String, table: String },
+}
+
+/// How to start a [`Stack`].
+#[derive(Clone)]
+pub struct StackConfig {
+    /// API port on 127.0.0.1 (0: a free one).
+    pub port: u16,
+    /// Host to bind (default 127.0.0.1).
+    pub host: String,
+    pub store: StoreChoice,
+    /// The sandbox; its `port` is used, its `postback_url` is replaced by this API's webhook.
+    pub sandbox: SandboxConfig,
+    pub settings: Settings,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl StackConfig {
+    /// Ports 3000 (API) and 3100 (sandbox), in-memory store, default settings.
+    pub fn quickstart() -> Self {
+        let sandbox = SandboxConfig {
+            port: 3100,
+            ..SandboxConfig::default()
+        };
+        Self {
+            port: 3000,
+            host: "127.0.0.1".into(),
+            store: StoreChoice::Memory,
+            sandbox,
+            settings: default_settings(),
+            clock: Arc::new(SystemClock),
+        }
+    }
+
+    /// Free ports, fast postback retries: for tests.
+    pub fn ephemeral(store: StoreChoice) -> Self {
+        let sandbox = SandboxConfig {
+            port: 0,
+            retry: paykassma_sandbox::RetryPolicy::fast(),
+            ..SandboxConfig::default()
+        };
+        Self {
+            port: 0,
+            host: "127.0.0.1".into(),
+            store,
+            sandbox,
+            settings: default_settings(),
+            clock: Arc::new(SystemClock),
+        }
+    }
+}
+
+/// The settings' defaults (no environment read).
+pub fn default_settings() -> Settings {
+    match Settings::from_lookup(|_| None) {
+        Ok(s) => s,
+        // The defaults are constants; failing here is a programming error caught by tests.
+        Err(e) => panic!("default settings: {e}"),
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StackError {
+    #[error("cannot bind {addr}: {source}")]
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
+    #[error("sandbox: {0}")]
+    Sandbox(#[from] paykassma_sandbox::StartError),
+    #[error("gateway client: {0}")]
+    Client(String),
+    #[error("DynamoDB table: {0}")]
+    Table(#[from] payments::StoreError),
+    #[error("bad URL: {0}")]
+    Url(#[from] url::ParseError),
+}
+
+/// A running stack. Dropping it stops the API server and the sandbox.
+pub struct Stack {
+    pub deps: Arc<Deps>,
+    pub sandbox: SandboxHandle,
+    addr: SocketAddr,
+    shutdown: watch::Sender<bool>,
+    server: Option<JoinHandle<()>>,
+}
+
+impl Stack {
+    pub async fn start(config: StackConfig) -> Result<Stack, StackError> {
+        let addr = format!("{}:{}", config.host, config.port);
+        let listener = TcpListener::bind(&addr)
+            .await
+            .map_err(|source| StackError::Bind {
+                addr: addr.clone(),
+                source,
+            })?;
+        let local = listener
+            .local_addr()
+            .map_err(|source| StackError::Bind { addr, source })?;
+        let mut sandbox_config = config.sandbox.clone();
+        sandbox_config.postback_url = Some(format!("http://{local}/v1/postbacks/paykassma"));
+        let postback_keys = sandbox_config.postback_keys.clone();
+        let sandbox = Sandbox::start(sandbox_config).await?;
+
+        let api_base = url::Url::parse(&sandbox.api_base())?;
+        let plugin_base = url::Url::parse(&format!("{}/plugin/", sandbox.base_url()))?;
+        let client_config = ClientConfig::new(
+            api_base,
+            plugin_base,
+            sandbox.config().secret.clone(),
+            sandbox.config().withdrawal_private_key.clone(),
+        );
+        let gateway = Client::new(client_config).map_err(|e| StackError::Client(e.to_string()))?;
+        let store: Arc<dyn Store> = match &config.store {
+            StoreChoice::Memory => Arc::new(MemoryStore::new()),
+            StoreChoice::Dynamo {
+                endpoint,
+                table: name,
+            } => {
+                let client = DynamoStore::client(Some(endpoint)).await;
+                if table::create_table_if_missing(&client, name).await? {
+                    tracing::info!(table = %name, "created the DynamoDB table");
+                }
+                Arc::new(DynamoStore::new(client, name.clone()))
+            }
+        };
+        let mut settings = config.settings.clone();
+        settings.postback_scheme = sandbox.config().postback_scheme;
+        let deps = Arc::new(Deps {
+            store,
+            gateway,
+            postback_keys,
+            clock: config.clock.clone(),
+            settings,
+        });
+        let app = app(deps.clone());
+        let (shutdown, mut rx) = watch::channel(false);
+        let server = tokio::spawn(async move {
+            let result = axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = rx.wait_for(|stop| *stop).await;
+                })
+                .await;
+            if let Err(e) = result {
+                tracing::error!(error = %e, "local API server failed");
+            }
+        });
+        tracing::info!(api = %local, sandbox = %sandbox.base_url(), "local stack listening");
+        Ok(Stack {
+            deps,
+            sandbox,
+            addr: local,
+            shutdown,
+            server: Some(server),
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT` of the API.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// `http://127.0.0.1:PORT` of the sandbox (control routes under `/_sandbox/`).
+    pub fn sandbox_url(&self) -> String {
+        self.sandbox.base_url()
+    }
+
+    pub fn store(&self) -> Arc<dyn Store> {
+        self.deps.store.clone()
+    }
+
+    /// Stops the API (open requests finish) and the sandbox.
+    pub async fn stop(mut self) {
+        let _ = self.shutdown.send(true);
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+    }
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+    }
+}
+
+/// Every function's router on one app, with `GET /healthz`, the dev identity layer and a JSON
+/// 404 for unknown routes.
+pub fn app(deps: Arc<Deps>) -> Router {
+    Router::new()
+        .merge(deposit_create::router(deps.clone()))
+        .merge(deposit_activate::router(deps.clone()))
+        .merge(postback::router(deps.clone()))
+        .merge(account::router(deps.clone()))
+        .route("/healthz", get(healthz))
+        .fallback(not_found)
+        .layer(middleware::from_fn(dev_identity))
+}
+
+/// Every (method, path) the stack serves from the function routers (not `/healthz`).
+pub fn routes() -> Vec<(&'static str, &'static str)> {
+    [
+        deposit_create::ROUTES,
+        deposit_activate::ROUTES,
+        postback::ROUTES,
+        account::ROUTES,
+    ]
+    .concat()
+}
+
+async fn healthz() -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "status": "ok" }))
+}
+
+async fn not_found() -> ApiError {
+    ApiError::NotFound("route".into())
+}
+
+/// `X-Dev-User: <label>` and `X-Dev-Admin: 1` -> [`DevIdentity`]. Local only.
+pub async fn dev_identity(mut req: Request, next: Next) -> Response {
+    let identity = dev_identity_of(req.headers());
+    req.extensions_mut().insert(identity);
+    next.run(req).await
+}
+
+fn dev_identity_of(headers: &axum::http::HeaderMap) -> DevIdentity {
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+    };
+    DevIdentity {
+        user: header("x-dev-user"),
+        admin: header("x-dev-admin").is_some_and(|v| v == "1" || v == "true"),
+    }
+}

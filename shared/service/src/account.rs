@@ -1,0 +1,132 @@
+//! The user's money: balances per currency and the ledger, newest first, paged.
+
+use std::collections::BTreeMap;
+
+use payments::Label;
+use payments::money::at_scale;
+use payments::store::PageRequest;
+use serde::Serialize;
+
+use crate::Deps;
+use crate::http::ApiError;
+
+/// Default and largest page of `GET /v1/ledger`.
+pub const DEFAULT_LIMIT: usize = 20;
+pub const MAX_LIMIT: usize = 100;
+
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct BalanceView {
+    pub available: String,
+    pub held: String,
+}
+
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct Balances {
+    pub balances: BTreeMap<String, BalanceView>,
+}
+
+pub async fn balances(deps: &Deps, label: &Label) -> Result<Balances, ApiError> {
+    let balances = deps
+        .store
+        .get_balances(label)
+        .await?
+        .into_iter()
+        .map(|b| {
+            (
+                b.currency.code().to_string(),
+                BalanceView {
+                    available: at_scale(b.available, b.currency).to_string(),
+                    held: at_scale(b.held, b.currency).to_string(),
+                },
+            )
+        })
+        .collect();
+    Ok(Balances { balances })
+}
+
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct EntryView {
+    pub id: String,
+    pub currency: String,
+    /// Signed: credits positive, debits negative.
+    pub amount: String,
+    pub kind: &'static str,
+    pub reference: String,
+    pub created_at: String,
+}
+
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct Ledger {
+    pub entries: Vec<EntryView>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+/// Parses `limit` (1-100, default 20).
+pub fn parse_limit(raw: Option<&str>) -> Result<usize, ApiError> {
+    match raw {
+        None => Ok(DEFAULT_LIMIT),
+        Some(v) => match v.parse::<usize>() {
+            Ok(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
+            _ => Err(ApiError::validation(
+                "limit",
+                "a whole number from 1 to 100",
+            )),
+        },
+    }
+}
+
+pub async fn ledger(
+    deps: &Deps,
+    label: &Label,
+    limit: usize,
+    cursor: Option<String>,
+) -> Result<Ledger, ApiError> {
+    let cursor = cursor.filter(|c| !c.is_empty());
+    if cursor.as_ref().is_some_and(|c| c.len() > 1024) {
+        return Err(ApiError::validation("cursor", "not a cursor from this API"));
+    }
+    let page = deps
+        .store
+        .list_ledger(label, PageRequest { limit, cursor })
+        .await
+        .map_err(|e| match e {
+            payments::StoreError::Invalid(_) => {
+                ApiError::validation("cursor", "not a cursor from this API")
+            }
+            e => e.into(),
+        })?;
+    Ok(Ledger {
+        entries: page
+            .items
+            .into_iter()
+            .map(|e| EntryView {
+                id: e.id,
+                currency: e.currency.code().to_string(),
+                amount: at_scale(e.amount, e.currency).to_string(),
+                kind: e.kind.as_str(),
+                reference: e.reference,
+                created_at: e
+                    .created_at
+                    .format(&time::format_description::well_known::Rfc3339)
+                    .unwrap_or_default(),
+            })
+            .collect(),
+        next_cursor: page.next,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limit_bounds() {
+        assert_eq!(parse_limit(None).unwrap(), DEFAULT_LIMIT);
+        assert_eq!(parse_limit(Some("100")).unwrap(), 100);
+        for bad in ["0", "101", "x", "-1"] {
+            assert!(parse_limit(Some(bad)).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,200 @@
+//! `POST /v1/deposits/{id}/activate`: the user's transaction number (`key1`, the 12-digit UTR
+//! for UPI) goes to the gateway's activation (JSON), or for manual methods to the multipart
+//! `possible-transaction/activate` with an optional receipt screenshot. The gateway's verdict
+//! moves the deposit (`processing`, `possible`); money moves only by postback.
+
+use paykassma::client::{ActivateOutcome, ActivateRequest, ManualActivateRequest, Screenshot};
+use payments::store::{Deposit, DepositUpdate};
+use payments::{DepositStatus, Label};
+use serde::Serialize;
+
+use super::{detail, kind_of, read::owned};
+use crate::Deps;
+use crate::http::ApiError;
+use crate::methods::Kind;
+
+/// Largest receipt image accepted (the whole body is limited to 256 KiB anyway).
+pub const MAX_SCREENSHOT_BYTES: usize = 200 * 1024;
+
+/// The activation's input.
+#[derive(Debug, Clone)]
+pub struct Activation {
+    pub key1: String,
+    pub screenshot: Option<Screenshot>,
+}
+
+/// What the user is told.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Activated {
+    /// `credited` | `processing` | `possible` | `rejected`.
+    pub status: &'static str,
+    pub message: String,
+}
+
+/// UPI transaction numbers (UTR) are exactly 12 digits; other methods' numbers are free text.
+pub fn check_key1(wallet_type: &str, key1: &str) -> Result<(), ApiError> {
+    if wallet_type.starts_with("upi_") {
+        if key1.len() != 12 || !key1.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(ApiError::validation("key1", "must be 12 digits"));
+        }
+    } else if key1.is_empty() || key1.len() > 190 || key1.trim() != key1 {
+        return Err(ApiError::validation(
+            "key1",
+            "1-190 characters, no surrounding spaces",
+        ));
+    }
+    Ok(())
+}
+
+pub async fn activate(
+    deps: &Deps,
+    label: &Label,
+    id: &str,
+    input: Activation,
+) -> Result<Activated, ApiError> {
+    let deposit = owned(deps, label, id).await?;
+    let kind = kind_of(&deposit);
+    let activatable = matches!(kind, Some(Kind::P2p | Kind::Manual))
+        && !deposit.details.contains_key(detail::PAYMENT_URL);
+    if !activatable {
+        return Err(ApiError::unprocessable(
+            "not_activatable",
+            "this deposit is paid without activation",
+        ));
+    }
+    check_key1(&deposit.wallet_type, &input.key1)?;
+    if let Some(s) = &input.screenshot {
+        if kind != Some(Kind::Manual) {
+            return Err(ApiError::validation(
+                "screenshot",
+                "only manual methods take a screenshot",
+            ));
+        }
+        if s.bytes.is_empty() || s.bytes.len() > MAX_SCREENSHOT_BYTES {
+            return Err(ApiError::validation(
+                "screenshot",
+                "an image of 1 byte to 200 KiB",
+            ));
+        }
+        if !s.content_type.starts_with("image/") {
+            return Err(ApiError::validation("screenshot", "must be an image"));
+        }
+    }
+    if deposit.status != DepositStatus::Pending {
+        return Err(ApiError::Conflict(format!(
+            "deposit is already {}",
+            deposit.status.as_str()
+        )));
+    }
+    let amount = deposit.amount.map(|m| m.amount());
+    let outcome = if kind == Some(Kind::Manual) {
+        let Some(amount) = amount else {
+            return Err(ApiError::Internal("manual deposit without amount".into()));
+        };
+        deps.gateway
+            .activate_manual(&ManualActivateRequest {
+                currency_code: deposit.currency.code().to_string(),
+                wallet_type: deposit.wallet_type.clone(),
+                label: label.as_str().to_string(),
+                key1: input.key1.clone(),
+                amount,
+                custom_transaction_id: deposit.id.as_str().to_string(),
+                screenshot: input.screenshot,
+            })
+            .await
+            .map(|()| ActivateOutcome::Pending {
+                message: "The payment is being checked".into(),
+            })
+    } else {
+        deps.gateway
+            .activate(&ActivateRequest {
+                currency_code: deposit.currency.code().to_string(),
+                wallet_type: deposit.wallet_type.clone(),
+                label: label.as_str().to_string(),
+                key1: input.key1.clone(),
+                amount,
+                custom_transaction_id: deposit.id.as_str().to_string(),
+            })
+            .await
+    };
+    let (to, answer) = match outcome {
+        Ok(ActivateOutcome::Credited { .. }) => (
+            DepositStatus::Processing,
+            Activated {
+                status: "credited",
+                message: "The payment was found; the balance is credited shortly".into(),
+            },
+        ),
+        Ok(ActivateOutcome::Pending { message }) => (
+            DepositStatus::Processing,
+            Activated {
+                status: "processing",
+                message,
+            },
+        ),
+        Ok(ActivateOutcome::PossibleTransactionCreated { message }) => (
+            DepositStatus::Possible,
+            Activated {
+                status: "possible",
+                message,
+            },
+        ),
+        Err(paykassma::client::Error::Refused {
+            message, fields, ..
+        }) => {
+            // The deposit stays pending: the user may correct the number and try again.
+            let detail = fields
+                .iter()
+                .map(|(k, v)| format!("{k}: {}", v.join("; ")))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let message = match (message.is_empty(), detail.is_empty()) {
+                (false, true) => message,
+                (true, false) => detail,
+                (false, false) => format!("{message} ({detail})"),
+                (true, true) => "the gateway refused the activation".into(),
+            };
+            tracing::info!(deposit_id = %deposit.id.as_str(), %message, "activation refused");
+            return Ok(Activated {
+                status: "rejected",
+                message,
+            });
+        }
+        Err(e) => return Err(e.into()),
+    };
+    record(deps, &deposit, to, &input.key1, &answer.message).await;
+    tracing::info!(deposit_id = %deposit.id.as_str(), status = answer.status, "deposit activated");
+    Ok(answer)
+}
+
+/// Moves the deposit after the gateway's verdict. A postback may have credited it already
+/// (the gateway sends it as it answers): that is not an error.
+async fn record(deps: &Deps, deposit: &Deposit, to: DepositStatus, key1: &str, message: &str) {
+    let update = DepositUpdate {
+        activation_key: Some(key1.to_string()),
+        message: Some(message.to_string()),
+    };
+    if let Err(e) = deps
+        .store
+        .update_deposit_status(&deposit.id, DepositStatus::Pending, to, update)
+        .await
+    {
+        tracing::info!(deposit_id = %deposit.id.as_str(), error = %e, "activation status not recorded");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upi_numbers_are_twelve_digits() {
+        assert!(check_key1("upi_l", "123456789012").is_ok());
+        for bad in ["12345678901", "1234567890123", "12345678901a", ""] {
+            let e = check_key1("upi_l", bad).unwrap_err();
+            assert_eq!(e.code(), "validation", "{bad}");
+        }
+        assert!(check_key1("bkash", "TX99").is_ok());
+        assert!(check_key1("bkash", " TX99").is_err());
+    }
+}

@@ -1,0 +1,380 @@
+//! `POST /v1/deposits`: validates the order, checks the method (switched on, amount within its
+//! limits), creates the payment at the gateway by the method's flow and records the deposit.
+//!
+//! Idempotency: the first answer is kept under (user, `Idempotency-Key`) with a hash of the
+//! request; a retry replays it, the same key with another body is 422. The deposit id (our
+//! `custom_transaction_id`) is derived from (user, key), so concurrent or crashed retries land
+//! on the same deposit instead of creating a second one.
+
+use std::collections::BTreeMap;
+
+use paykassma::client::{PaymentRequest, UpiSRequest};
+use paykassma::window::{Lang, PluginUrl};
+use payments::store::{IdempotencyPut, IdempotencyRecord, NewDeposit};
+use payments::{Currency, DepositId, Label, Money};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::{DepositView, detail, kind_str, view};
+use crate::Deps;
+use crate::http::ApiError;
+use crate::methods::{self, Kind};
+
+/// Idempotency records of this route.
+pub const SCOPE: &str = "deposits";
+/// How long a first answer is replayed.
+const IDEMPOTENCY_TTL: time::Duration = time::Duration::hours(24);
+/// Namespace of the ids derived here (deposit ids, request hashes).
+const NAMESPACE: Uuid = Uuid::from_u128(0x6f1d_2a8e_4b7c_4c3e_9a51_0d7e_3f2b_8c41);
+
+/// The body of `POST /v1/deposits`.
+#[derive(Clone, Debug, Deserialize)]
+pub struct CreateRequest {
+    pub wallet_type: String,
+    /// A decimal string or a JSON number.
+    #[serde(deserialize_with = "paykassma::money::de_decimal")]
+    pub amount: Decimal,
+    pub currency: String,
+    /// Redirect methods: where the gateway sends the user back.
+    #[serde(default)]
+    pub redirect_url: Option<String>,
+    /// Redirect methods: the bank code, when the method asks for one.
+    #[serde(default)]
+    pub bank: Option<String>,
+    /// `en` (default) or `hi`.
+    #[serde(default)]
+    pub language: Option<String>,
+    /// `window`: answer a payment-window URL instead of creating the payment here.
+    #[serde(default)]
+    pub mode: Option<String>,
+}
+
+/// The request as hashed for idempotency: normalized, so `500`, `"500"` and `"500.00"` agree.
+#[derive(Serialize)]
+struct Canonical<'a> {
+    wallet_type: &'a str,
+    amount: String,
+    currency: &'a str,
+    redirect_url: Option<&'a str>,
+    bank: Option<&'a str>,
+    language: Option<&'a str>,
+    mode: Option<&'a str>,
+}
+
+/// The stored first answer.
+#[derive(Serialize, Deserialize)]
+struct Stored {
+    status: u16,
+    body: DepositView,
+}
+
+/// A created (or replayed) deposit and the HTTP status to answer with.
+#[derive(Debug)]
+pub struct Created {
+    pub status: u16,
+    pub deposit: DepositView,
+    pub replayed: bool,
+}
+
+/// The checked order.
+struct Order {
+    wallet_type: String,
+    money: Money,
+    redirect_url: Option<String>,
+    bank: Option<String>,
+    language: Lang,
+    window: bool,
+}
+
+fn validate(req: &CreateRequest) -> Result<Order, ApiError> {
+    let wallet_type = req.wallet_type.trim();
+    if wallet_type.is_empty() || wallet_type.len() > 190 || wallet_type != req.wallet_type {
+        return Err(ApiError::validation(
+            "wallet_type",
+            "1-190 characters, no surrounding spaces",
+        ));
+    }
+    let currency = Currency::parse(req.currency.trim())
+        .map_err(|e| ApiError::validation("currency", e.to_string()))?;
+    let money = Money::new(req.amount, currency)?;
+    let language = match req.language.as_deref() {
+        None => Lang::En,
+        Some(l) => l
+            .parse::<Lang>()
+            .map_err(|_| ApiError::validation("language", "en or hi"))?,
+    };
+    let window = match req.mode.as_deref() {
+        None => false,
+        Some("window") => true,
+        Some(_) => return Err(ApiError::validation("mode", "only \"window\" is supported")),
+    };
+    if let Some(u) = &req.redirect_url {
+        let ok = url::Url::parse(u).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
+        if !ok {
+            return Err(ApiError::validation("redirect_url", "an http(s) URL"));
+        }
+    }
+    if let Some(b) = &req.bank
+        && (b.trim().is_empty() || b.trim() != b || b.len() > 64)
+    {
+        return Err(ApiError::validation(
+            "bank",
+            "1-64 characters, no surrounding spaces",
+        ));
+    }
+    Ok(Order {
+        wallet_type: wallet_type.to_string(),
+        money,
+        redirect_url: req.redirect_url.clone(),
+        bank: req.bank.clone(),
+        language,
+        window,
+    })
+}
+
+fn request_hash(req: &CreateRequest, order: &Order) -> String {
+    let canonical = Canonical {
+        wallet_type: &order.wallet_type,
+        amount: order.money.amount().to_string(),
+        currency: order.money.currency().code(),
+        redirect_url: req.redirect_url.as_deref(),
+        bank: req.bank.as_deref(),
+        language: req.language.as_deref(),
+        mode: req.mode.as_deref(),
+    };
+    let text = serde_json::to_string(&canonical).unwrap_or_default();
+    Uuid::new_v5(&NAMESPACE, text.as_bytes()).to_string()
+}
+
+/// The deposit id for (user, key): stable across retries, `d` + 32 hex digits.
+pub fn derived_id(label: &Label, idempotency_key: &str) -> Result<DepositId, ApiError> {
+    let name = format!("{}\n{}", label.as_str(), idempotency_key);
+    DepositId::parse(&format!(
+        "d{}",
+        Uuid::new_v5(&NAMESPACE, name.as_bytes()).simple()
+    ))
+    .map_err(|e| ApiError::Internal(format!("derived deposit id: {e}")))
+}
+
+fn record_key(label: &Label, idempotency_key: &str) -> String {
+    format!("{}#{}", label.as_str(), idempotency_key)
+}
+
+fn replay(record: &IdempotencyRecord, hash: &str) -> Result<Created, ApiError> {
+    if record.request_hash != hash {
+        return Err(ApiError::unprocessable(
+            "idempotency_key_reused",
+            "this Idempotency-Key was used with a different request",
+        ));
+    }
+    let stored: Stored = serde_json::from_str(&record.response)
+        .map_err(|e| ApiError::Internal(format!("stored idempotent answer: {e}")))?;
+    Ok(Created {
+        status: stored.status,
+        deposit: stored.body,
+        replayed: true,
+    })
+}
+
+/// Creates the deposit (or replays the first answer for this key).
+pub async fn create(
+    deps: &Deps,
+    label: &Label,
+    idempotency_key: &str,
+    req: CreateRequest,
+) -> Result<Created, ApiError> {
+    let order = validate(&req)?;
+    let hash = request_hash(&req, &order);
+    let key = record_key(label, idempotency_key);
+    if let Some(record) = deps.store.get_idempotency(SCOPE, &key).await? {
+        return replay(&record, &hash);
+    }
+    let id = derived_id(label, idempotency_key)?;
+    let deposit = match deps.store.get_deposit(&id).await? {
+        // A previous attempt created it but did not get to store its answer.
+        Some(existing) if existing.label == *label => existing,
+        Some(_) => return Err(ApiError::Internal("derived deposit id collision".into())),
+        None => {
+            let currency = order.money.currency();
+            let method = methods::find(deps, currency, label, &order.wallet_type).await?;
+            methods::check_limits(&method, order.money.amount())?;
+            let details = open_at_gateway(deps, label, &id, &order, &method).await?;
+            let new = NewDeposit {
+                id: id.clone(),
+                label: label.clone(),
+                currency,
+                amount: Some(order.money),
+                wallet_type: order.wallet_type.clone(),
+                details,
+                created_at: deps.clock.now(),
+            };
+            match deps.store.create_deposit(new).await {
+                Ok(d) => d,
+                Err(payments::StoreError::AlreadyExists { .. }) => deps
+                    .store
+                    .get_deposit(&id)
+                    .await?
+                    .ok_or_else(|| ApiError::Conflict("deposit is being created".into()))?,
+                Err(e) => return Err(e.into()),
+            }
+        }
+    };
+    tracing::info!(deposit_id = %deposit.id.as_str(), wallet_type = %deposit.wallet_type, "deposit created");
+    let body = view(deps, &deposit);
+    let stored = Stored {
+        status: 201,
+        body: body.clone(),
+    };
+    let now = deps.clock.now();
+    let record = IdempotencyRecord {
+        scope: SCOPE.into(),
+        key,
+        request_hash: hash.clone(),
+        response: serde_json::to_string(&stored)
+            .map_err(|e| ApiError::Internal(format!("encoding the answer: {e}")))?,
+        created_at: now,
+        expires_at: now + IDEMPOTENCY_TTL,
+    };
+    match deps.store.put_idempotency(record).await? {
+        IdempotencyPut::Stored => Ok(Created {
+            status: 201,
+            deposit: body,
+            replayed: false,
+        }),
+        IdempotencyPut::Existing(first) => replay(&first, &hash),
+    }
+}
+
+/// Runs the method's creation flow at the gateway; returns what the deposit keeps.
+async fn open_at_gateway(
+    deps: &Deps,
+    label: &Label,
+    id: &DepositId,
+    order: &Order,
+    method: &methods::Method,
+) -> Result<BTreeMap<String, String>, ApiError> {
+    let mut details = BTreeMap::new();
+    details.insert(detail::KIND.to_string(), kind_str(method.kind));
+    if method.accepts_screenshot {
+        details.insert(detail::ACCEPTS_SCREENSHOT.to_string(), "true".into());
+    }
+    let currency = order.money.currency().code();
+    if order.window {
+        let w = &deps.settings.window;
+        let mut url = PluginUrl::new(deps.gateway.config().plugin_base.clone(), label.as_str())
+            .currency_code(currency)
+            .lang(order.language)
+            .wallet_type(order.wallet_type.clone())
+            .custom_transaction_id(id.as_str())
+            .fixed_amount(order.money.amount());
+        if let Some(i) = w.success_url_id {
+            url = url.payment_url_success_id(u64::from(i));
+        }
+        if let Some(i) = w.pending_url_id {
+            url = url.payment_url_pending_id(u64::from(i));
+        }
+        if let Some(i) = w.fail_url_id {
+            url = url.payment_url_fail_id(u64::from(i));
+        }
+        let url = url
+            .build()
+            .map_err(|e| ApiError::validation("mode", e.to_string()))?;
+        details.insert(detail::PAYMENT_URL.to_string(), url.to_string());
+        return Ok(details);
+    }
+    match method.kind {
+        Kind::P2p | Kind::Manual => {
+            let pay_to = deps
+                .gateway
+                .create_p2p_transaction(&order.wallet_type, currency, label.as_str())
+                .await?;
+            details.insert(detail::PAY_TO.to_string(), pay_to);
+        }
+        Kind::Qr => {
+            let created = deps
+                .gateway
+                .create_upi_s(&UpiSRequest {
+                    currency: currency.to_string(),
+                    label: label.as_str().to_string(),
+                    amount: order.money.amount(),
+                    custom_transaction_id: id.as_str().to_string(),
+                })
+                .await?;
+            details.insert(detail::ORDER_ID.to_string(), created.order_id);
+            details.insert(detail::QR_DATA.to_string(), created.qr_data);
+        }
+        Kind::Redirect => {
+            let Some(redirect_url) = order.redirect_url.clone() else {
+                return Err(ApiError::validation(
+                    "redirect_url",
+                    "required for this payment method",
+                ));
+            };
+            let created = deps
+                .gateway
+                .create_payment(&PaymentRequest {
+                    payment_system: order.wallet_type.clone(),
+                    language: order.language.as_str().to_string(),
+                    currency: currency.to_string(),
+                    bank: order.bank.clone(),
+                    amount: order.money.amount(),
+                    label: label.as_str().to_string(),
+                    redirect_url,
+                    custom_transaction_id: Some(id.as_str().to_string()),
+                })
+                .await?;
+            if let Some(u) = created.redirect_url {
+                details.insert(detail::REDIRECT_URL.to_string(), u);
+            }
+        }
+    }
+    Ok(details)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(amount: &str, currency: &str) -> CreateRequest {
+        CreateRequest {
+            wallet_type: "upi_l".into(),
+            amount: amount.parse().unwrap(),
+            currency: currency.into(),
+            redirect_url: None,
+            bank: None,
+            language: None,
+            mode: None,
+        }
+    }
+
+    #[test]
+    fn validation_names_the_field() {
+        assert_eq!(
+            validate(&req("-5", "INR")).err().unwrap().code(),
+            "validation"
+        );
+        let e = validate(&req("1.005", "INR")).err().unwrap();
+        assert!(e.to_string().starts_with("amount"), "{e}");
+        let e = validate(&req("10", "XXX")).err().unwrap();
+        assert!(e.to_string().starts_with("currency"), "{e}");
+        assert!(validate(&req("500", "INR")).is_ok());
+    }
+
+    #[test]
+    fn equal_amounts_hash_alike_and_ids_are_stable() {
+        let (a, b) = (req("500", "INR"), req("500.00", "INR"));
+        let (oa, ob) = (validate(&a).unwrap(), validate(&b).unwrap());
+        assert_eq!(request_hash(&a, &oa), request_hash(&b, &ob));
+        let c = req("501", "INR");
+        assert_ne!(
+            request_hash(&a, &oa),
+            request_hash(&c, &validate(&c).unwrap())
+        );
+        let label = Label::parse("user-1").unwrap();
+        let id = derived_id(&label, "k1").unwrap();
+        assert_eq!(id, derived_id(&label, "k1").unwrap());
+        assert_ne!(id, derived_id(&label, "k2").unwrap());
+        assert_eq!(id.as_str().len(), 33);
+    }
+}
