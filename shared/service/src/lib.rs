@@ -3,6 +3,7 @@
 //! shares. Function crates only wire routes to these.
 
 pub mod account;
+pub mod admin;
 pub mod bootstrap;
 pub mod clock;
 pub mod deposits;
@@ -11,8 +12,10 @@ pub mod http;
 pub mod methods;
 pub mod metrics;
 pub mod postbacks;
+pub mod reconcile;
 pub mod settings;
 pub mod telemetry;
+pub mod withdrawals;
 
 pub use deps::Deps;
 pub use http::ApiError;

@@ -27,6 +27,11 @@ pub struct ReconcileSettings {
     pub withdrawal_resend_grace: Duration,
     /// Ids per `pullpostbacks` request.
     pub batch_size: usize,
+    /// How long the gateway keeps a redirect-URL hash (`HASH_URL_LIFETIME_SECONDS`, 1 day).
+    pub hash_url_lifetime: Duration,
+    /// Reconciliation re-requests the hashes when less than this is left
+    /// (`HASH_URL_REFRESH_BEFORE_SECONDS`, 2 hours).
+    pub hash_url_refresh_before: Duration,
 }
 
 /// Payment-window defaults (`payment_url_*_id` registered with the gateway's support).
@@ -35,6 +40,11 @@ pub struct WindowSettings {
     pub success_url_id: Option<u32>,
     pub fail_url_id: Option<u32>,
     pub pending_url_id: Option<u32>,
+    /// `WINDOW_SUCCESS_URL`, `WINDOW_FAIL_URL`, `WINDOW_PENDING_URL`: the redirect URLs whose
+    /// hashes (section 2) the payment window takes; reconciliation keeps the hashes fresh.
+    pub success_url: Option<Url>,
+    pub fail_url: Option<Url>,
+    pub pending_url: Option<Url>,
 }
 
 #[derive(Clone, Debug)]
@@ -84,6 +94,16 @@ impl Settings {
                     v.parse::<u32>().map_err(|_| SettingsError {
                         name,
                         problem: format!("{v:?} is not an id"),
+                    })
+                })
+                .transpose()
+        };
+        let url = |name: &'static str| -> Result<Option<Url>, SettingsError> {
+            get(name)
+                .map(|v| {
+                    Url::parse(&v).map_err(|e| SettingsError {
+                        name,
+                        problem: format!("{v:?}: {e}"),
                     })
                 })
                 .transpose()
@@ -151,6 +171,9 @@ impl Settings {
                 success_url_id: id("WINDOW_SUCCESS_URL_ID")?,
                 fail_url_id: id("WINDOW_FAIL_URL_ID")?,
                 pending_url_id: id("WINDOW_PENDING_URL_ID")?,
+                success_url: url("WINDOW_SUCCESS_URL")?,
+                fail_url: url("WINDOW_FAIL_URL")?,
+                pending_url: url("WINDOW_PENDING_URL")?,
             },
             reconcile: ReconcileSettings {
                 deposit_min_age: secs("RECONCILE_DEPOSIT_MIN_AGE_SECONDS", 600)?,
@@ -158,6 +181,8 @@ impl Settings {
                 withdrawal_min_age: secs("RECONCILE_WITHDRAWAL_MIN_AGE_SECONDS", 300)?,
                 withdrawal_resend_grace: secs("WITHDRAWAL_RESEND_GRACE_SECONDS", 900)?,
                 batch_size,
+                hash_url_lifetime: secs("HASH_URL_LIFETIME_SECONDS", 86_400)?,
+                hash_url_refresh_before: secs("HASH_URL_REFRESH_BEFORE_SECONDS", 7_200)?,
             },
         })
     }
@@ -213,5 +238,31 @@ mod tests {
         .unwrap();
         assert_eq!(s.postback_allowed_ips.len(), 2);
         assert_eq!(s.postback_scheme, Scheme::Request);
+    }
+
+    #[test]
+    fn window_urls_and_hash_refresh_are_read() {
+        let s = from(&[]).unwrap();
+        assert!(s.window.success_url.is_none() && s.window.fail_url.is_none());
+        assert_eq!(s.reconcile.hash_url_lifetime, Duration::from_secs(86_400));
+        assert_eq!(
+            s.reconcile.hash_url_refresh_before,
+            Duration::from_secs(7_200)
+        );
+        let s = from(&[
+            ("WINDOW_SUCCESS_URL", "https://shop.example/ok"),
+            ("WINDOW_PENDING_URL", "https://shop.example/wait"),
+            ("HASH_URL_REFRESH_BEFORE_SECONDS", "60"),
+        ])
+        .unwrap();
+        assert_eq!(
+            s.window.success_url.as_ref().map(Url::as_str),
+            Some("https://shop.example/ok")
+        );
+        assert!(s.window.fail_url.is_none() && s.window.pending_url.is_some());
+        assert_eq!(s.reconcile.hash_url_refresh_before, Duration::from_secs(60));
+        for name in ["WINDOW_FAIL_URL", "HASH_URL_LIFETIME_SECONDS"] {
+            assert_eq!(from(&[(name, "nope")]).unwrap_err().name, name);
+        }
     }
 }

@@ -1,0 +1,34 @@
+//! Withdrawals (money out): submit with an idempotent debit, read back, and apply the
+//! gateway's `outgoing` postbacks exactly once.
+//!
+//! Statuses: `pending` (debited, not yet known to be at the gateway) -> `submitted` (the
+//! gateway accepted it) -> `processed` (paid) | `rejected` (refunded). `unknown` (the
+//! gateway call's outcome is not known) is settled by reconciliation, never by guessing.
+
+mod apply;
+pub mod order;
+pub mod rules;
+mod submit;
+mod view;
+
+pub use apply::{OutgoingEffect, OutgoingItem, OutgoingOutcome, apply_outgoing};
+pub use order::{WithdrawalBody, WithdrawalOrder, gateway_request, withdrawal_id_for};
+pub(crate) use submit::settle_send;
+pub use submit::{SCOPE, SubmitResponse, submit};
+pub use view::WithdrawalView;
+
+use payments::{Label, WithdrawalId};
+
+use crate::Deps;
+use crate::http::ApiError;
+
+/// `GET /v1/withdrawals/{id}`: the caller's own withdrawal; anyone else's (or a malformed
+/// id) is "not found", so ids cannot be probed.
+pub async fn get(deps: &Deps, owner: &Label, id: &str) -> Result<WithdrawalView, ApiError> {
+    let not_found = || ApiError::NotFound("withdrawal".into());
+    let id = WithdrawalId::parse(id).map_err(|_| not_found())?;
+    match deps.store.get_withdrawal(&id).await? {
+        Some(w) if &w.label == owner => Ok(WithdrawalView::from(&w)),
+        _ => Err(not_found()),
+    }
+}
