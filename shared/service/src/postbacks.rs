@@ -78,6 +78,23 @@ pub async fn apply_verified(
     }
 }
 
+/// What was paid: the sum of the `additional_data` amounts when every entry has one (the (P)
+/// signature covers `additional_data` only, not the top-level `amount`), else `amount`.
+fn paid_amount(p: &Postback) -> rust_decimal::Decimal {
+    let amounts: Option<Vec<_>> = p.additional_data.iter().map(|e| e.amount).collect();
+    match amounts {
+        Some(a) if !a.is_empty() => {
+            let sum: rust_decimal::Decimal = a.iter().sum();
+            if sum != p.amount {
+                tracing::warn!(top_level = %p.amount, entries = %sum,
+                    "postback amount differs from its entries; crediting the signed entries");
+            }
+            sum
+        }
+        _ => p.amount,
+    }
+}
+
 /// Our deposit named by the postback, if any (`plugin_custom_order_id` of an entry).
 fn our_deposit(p: &Postback) -> Option<DepositId> {
     p.additional_data
@@ -91,7 +108,7 @@ async fn apply_deposit(deps: &Deps, p: &Postback, raw: &str) -> Result<ApplyOutc
         Label::parse(&p.label).map_err(|e| ApiError::Malformed(format!("postback label: {e}")))?;
     let currency = Currency::parse(&p.currency_code)
         .map_err(|e| ApiError::Malformed(format!("postback currency_code: {e}")))?;
-    let money = Money::new(p.amount, currency)
+    let money = Money::new(paid_amount(p), currency)
         .map_err(|e| ApiError::Malformed(format!("postback amount: {e}")))?;
     let dedupe_key = postback_key::deposit_key(p);
     let credit = DepositCredit {
