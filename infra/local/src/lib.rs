@@ -278,3 +278,45 @@ fn dev_identity_of(headers: &axum::http::HeaderMap) -> DevIdentity {
         admin: header("x-dev-admin").is_some_and(|v| v == "1" || v == "true"),
     }
 }
+
+/// The tour printed on start: a UPI deposit of 500.00 INR credited end to end with curl
+/// (`api` and `sandbox` are base URLs). A test runs these very commands.
+pub fn tour(api: &str, sandbox: &str) -> String {
+    let id = payments::Label::parse(TOUR_USER)
+        .ok()
+        .and_then(|label| service::deposits::create::derived_id(&label, TOUR_KEY).ok())
+        .map(|id| id.as_str().to_string())
+        .unwrap_or_default();
+    format!(
+        r#"
+Local stack ready: API {api}, Paykassma sandbox {sandbox}. Ctrl-C stops it.
+Locally the header X-Dev-User names the user (on Lambda: the JWT claim).
+
+Tour: a UPI deposit of 500.00 INR, credited end to end.
+
+  # 1. the methods alice may use
+  curl -s '{api}/v1/payment-methods?currency=INR' -H 'X-Dev-User: alice'
+
+  # 2. create a deposit (answer: its id {id} and the UPI id to pay to)
+  curl -s -X POST {api}/v1/deposits -H 'X-Dev-User: alice' -H 'Idempotency-Key: {TOUR_KEY}' \
+       -H 'Content-Type: application/json' -d '{{"wallet_type":"upi_l","amount":"500.00","currency":"INR"}}'
+
+  # 3. alice pays in her UPI app (played by the sandbox); her UTR is 123456789012
+  curl -s -X POST {sandbox}/_sandbox/payments -H 'Content-Type: application/json' \
+       -d '{{"wallet_type":"upi_l","key1":"123456789012","amount":"500.00","currency_code":"INR"}}'
+
+  # 4. she activates the deposit with the UTR; the gateway's postback credits it
+  curl -s -X POST {api}/v1/deposits/{id}/activate -H 'X-Dev-User: alice' \
+       -H 'Content-Type: application/json' -d '{{"key1":"123456789012"}}'
+
+  # 5. the deposit, the balance and the ledger
+  curl -s {api}/v1/deposits/{id} -H 'X-Dev-User: alice'
+  curl -s {api}/v1/balance -H 'X-Dev-User: alice'
+  curl -s {api}/v1/ledger -H 'X-Dev-User: alice'
+"#
+    )
+}
+
+/// The tour's user and Idempotency-Key (its deposit id derives from them).
+pub const TOUR_USER: &str = "alice";
+pub const TOUR_KEY: &str = "tour-1";
