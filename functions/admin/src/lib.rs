@@ -1,0 +1,190 @@
+//! `admin`: operator routes, IAM-authorized on Lambda (`X-Dev-Admin: 1` on the local server
+//! only). Method switches take effect at once (deposits read them on every request).
+
+use std::sync::Arc;
+
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::routing::{get, put};
+use axum::{Extension, Json, Router};
+use service::admin::{
+    self, GatewayBalances, MethodSwitchView, MethodSwitches, ReconciliationReport, SetMethod,
+};
+use service::http::{Admin, ApiJson, AuthSettings, MAX_BODY_BYTES};
+use service::{ApiError, Deps};
+
+/// Every route this function serves (method, path), for the OpenAPI check.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/v1/admin/payment-methods"),
+    ("PUT", "/v1/admin/payment-methods/{wallet_type}"),
+    ("GET", "/v1/admin/gateway-balance"),
+    ("GET", "/v1/admin/reconciliation"),
+];
+
+pub fn router(deps: Arc<Deps>) -> Router {
+    let auth = AuthSettings {
+        claim: deps.settings.auth_claim.clone(),
+    };
+    Router::new()
+        .route("/v1/admin/payment-methods", get(list_methods))
+        .route("/v1/admin/payment-methods/{wallet_type}", put(set_method))
+        .route("/v1/admin/gateway-balance", get(gateway_balance))
+        .route("/v1/admin/reconciliation", get(reconciliation))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(Extension(auth))
+        .with_state(deps)
+}
+
+async fn list_methods(
+    State(deps): State<Arc<Deps>>,
+    _admin: Admin,
+) -> Result<Json<MethodSwitches>, ApiError> {
+    Ok(Json(admin::payment_methods(&deps).await?))
+}
+
+async fn set_method(
+    State(deps): State<Arc<Deps>>,
+    who: Admin,
+    Path(wallet_type): Path<String>,
+    ApiJson(body): ApiJson<SetMethod>,
+) -> Result<Json<MethodSwitchView>, ApiError> {
+    Ok(Json(
+        admin::set_payment_method(&deps, &who, &wallet_type, body).await?,
+    ))
+}
+
+async fn gateway_balance(
+    State(deps): State<Arc<Deps>>,
+    _admin: Admin,
+) -> Result<Json<GatewayBalances>, ApiError> {
+    Ok(Json(admin::gateway_balance(&deps).await?))
+}
+
+async fn reconciliation(
+    State(deps): State<Arc<Deps>>,
+    _admin: Admin,
+) -> Result<Json<ReconciliationReport>, ApiError> {
+    Ok(Json(admin::reconciliation(&deps).await?))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use paykassma::Secret;
+    use paykassma::client::{Client, ClientConfig};
+    use paykassma::signature::PostbackKeys;
+    use payments::Store;
+    use payments::store::memory::MemoryStore;
+    use service::clock::SystemClock;
+    use service::http::DevIdentity;
+    use service::settings::Settings;
+    use tower::ServiceExt;
+
+    use super::*;
+
+    fn deps(store: Arc<MemoryStore>) -> Arc<Deps> {
+        let base = url::Url::parse("http://127.0.0.1:9").unwrap();
+        let gateway = Client::new(ClientConfig::new(
+            base.clone(),
+            base,
+            Secret::new("s"),
+            Secret::new("w"),
+        ))
+        .unwrap();
+        Arc::new(Deps {
+            store,
+            gateway,
+            postback_keys: PostbackKeys {
+                access_key: Secret::new("a"),
+                private_key: Secret::new("p"),
+            },
+            clock: Arc::new(SystemClock),
+            settings: Settings::from_lookup(|_| None).unwrap(),
+        })
+    }
+
+    async fn call(
+        store: Arc<MemoryStore>,
+        req: Request<Body>,
+        admin: bool,
+    ) -> (StatusCode, serde_json::Value) {
+        let app = router(deps(store)).layer(Extension(DevIdentity {
+            user: Some("u1".into()),
+            admin,
+        }));
+        let res = app.oneshot(req).await.unwrap();
+        let status = res.status();
+        let bytes = axum::body::to_bytes(res.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        (status, serde_json::from_slice(&bytes).unwrap_or_default())
+    }
+
+    fn put_switch(enabled: bool) -> Request<Body> {
+        Request::put("/v1/admin/payment-methods/upi_l")
+            .header("content-type", "application/json")
+            .body(Body::from(format!(r#"{{"enabled":{enabled}}}"#)))
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn only_admins_get_in() {
+        let store = Arc::new(MemoryStore::new());
+        for req in [
+            Request::get("/v1/admin/payment-methods")
+                .body(Body::empty())
+                .unwrap(),
+            Request::get("/v1/admin/reconciliation")
+                .body(Body::empty())
+                .unwrap(),
+            Request::get("/v1/admin/gateway-balance")
+                .body(Body::empty())
+                .unwrap(),
+            put_switch(false),
+        ] {
+            let (s, _) = call(store.clone(), req, false).await;
+            assert_eq!(s, StatusCode::FORBIDDEN);
+        }
+        assert_eq!(store.get_method_enabled("upi_l").await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn a_switch_is_stored_and_listed() {
+        let store = Arc::new(MemoryStore::new());
+        let (s, b) = call(store.clone(), put_switch(false), true).await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+        assert_eq!(b["enabled"], false);
+        assert_eq!(
+            store.get_method_enabled("upi_l").await.unwrap(),
+            Some(false)
+        );
+        let req = Request::get("/v1/admin/payment-methods")
+            .body(Body::empty())
+            .unwrap();
+        let (_, b) = call(store.clone(), req, true).await;
+        assert_eq!(b["methods"][0]["wallet_type"], "upi_l");
+        let (s, _) = call(store.clone(), put_switch(true), true).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(store.get_method_enabled("upi_l").await.unwrap(), Some(true));
+        let bad = Request::put("/v1/admin/payment-methods/upi_l")
+            .header("content-type", "application/json")
+            .body(Body::from(r#"{"enabled":"yes"}"#))
+            .unwrap();
+        let (s, _) = call(store.clone(), bad, true).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+    }
+
+    #[tokio::test]
+    async fn the_report_works_on_an_empty_store() {
+        let store = Arc::new(MemoryStore::new());
+        let req = Request::get("/v1/admin/reconciliation")
+            .body(Body::empty())
+            .unwrap();
+        let (s, b) = call(store, req, true).await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+        assert_eq!(b["last_run"], serde_json::Value::Null);
+        assert_eq!(b["open_deposits"]["total"], 0);
+    }
+}

@@ -1,0 +1,11 @@
+//! The `admin` Lambda (IAM-authorized routes): builds its dependencies once per cold start and
+//! serves the router through `lambda_http`.
+
+use std::sync::Arc;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    service::telemetry::init();
+    let deps = Arc::new(service::Deps::from_env().await?);
+    lambda_http::run(admin::router(deps)).await
+}

@@ -1,0 +1,24 @@
+//! The `reconcile` Lambda: builds its dependencies once per cold start and runs one
+//! reconciliation per EventBridge scheduled event.
+
+use std::sync::Arc;
+
+use aws_lambda_events::eventbridge::EventBridgeEvent;
+use lambda_runtime::{LambdaEvent, service_fn};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    service::telemetry::init();
+    let deps = Arc::new(service::Deps::from_env().await?);
+    lambda_runtime::run(service_fn(
+        move |event: LambdaEvent<EventBridgeEvent<serde_json::Value>>| {
+            let deps = deps.clone();
+            async move {
+                reconcile::handle(&deps, event.payload)
+                    .await
+                    .map_err(|e| lambda_runtime::Error::from(e.to_string()))
+            }
+        },
+    ))
+    .await
+}

@@ -1,0 +1,303 @@
+//! Reconciliation and admin use cases against a real in-process sandbox: missed postbacks are
+//! found and applied once, unknown withdrawals are settled or re-sent with the same id,
+//! stale deposits expire, window URL hashes stay fresh, and a second run changes nothing.
+
+mod withdrawals_support;
+
+use paykassma::client::UpiSRequest;
+use payments::store::NewDeposit;
+use payments::{Currency, DepositId, Label, Money, Store, WithdrawalId};
+use service::reconcile;
+use service::withdrawals;
+use withdrawals_support::{World, d, imps};
+
+fn label(s: &str) -> Label {
+    Label::parse(s).unwrap()
+}
+
+async fn status_of(w: &World, id: &str) -> String {
+    let id = WithdrawalId::parse(id).unwrap();
+    let stored = w.store.get_withdrawal(&id).await.unwrap().unwrap();
+    stored.status.as_str().to_string()
+}
+
+/// A second run over the same state changes nothing more.
+async fn assert_second_run_is_quiet(w: &World) {
+    let again = reconcile::run(&w.deps).await.unwrap();
+    assert_eq!(again.findings(), 0, "{:?}", again.counts);
+    assert!(again.errors.is_empty(), "{:?}", again.errors);
+}
+
+#[tokio::test]
+async fn a_timed_out_withdrawal_is_settled_from_the_postback_reconciliation_finds() {
+    let w = World::start().await;
+    w.fund("r1", "1000", "INR", "upi_l").await;
+    w.fault("/v2/withdrawal/create", "drop_after").await;
+    let r = withdrawals::submit(&w.deps, &label("r1"), "k", imps("300"))
+        .await
+        .unwrap();
+    assert_eq!(r.body.status, "unknown");
+    // The gateway pays it, but its postback never reaches us.
+    w.fault("postback", "drop").await;
+    let (s, _) = w
+        .control(&format!("withdrawals/{}/process", r.body.id), None)
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(status_of(&w, &r.body.id).await, "unknown");
+
+    // Too young for reconciliation: left alone.
+    let early = reconcile::run(&w.deps).await.unwrap();
+    assert_eq!(early.count("withdrawal_checked"), 0);
+
+    w.advance(301);
+    let run = reconcile::run(&w.deps).await.unwrap();
+    assert_eq!(run.count("withdrawal_processed"), 1, "{:?}", run.counts);
+    assert!(run.errors.is_empty(), "{:?}", run.errors);
+    assert_eq!(status_of(&w, &r.body.id).await, "processed");
+    assert_eq!(w.balance("r1", "INR").await, (d("700.00"), d("0.00")));
+    w.assert_books("r1", "INR").await;
+    assert_second_run_is_quiet(&w).await;
+}
+
+#[tokio::test]
+async fn an_unknown_withdrawal_the_gateway_never_saw_is_resent_once_with_the_same_id() {
+    let w = World::start().await;
+    w.fund("r2", "1000", "INR", "upi_l").await;
+    w.fault("/v2/withdrawal/create", "drop").await;
+    let r = withdrawals::submit(&w.deps, &label("r2"), "k", imps("400"))
+        .await
+        .unwrap();
+    let id = r.body.id.clone();
+    assert_eq!(r.body.status, "unknown");
+    assert!(w.sandbox_withdrawal(&id).await.is_none());
+
+    // Older than the lookup age but within the re-send grace: only looked up.
+    w.advance(400);
+    let run = reconcile::run(&w.deps).await.unwrap();
+    assert_eq!(run.count("withdrawal_waiting_grace"), 1, "{:?}", run.counts);
+    assert!(w.sandbox_withdrawal(&id).await.is_none());
+
+    w.advance(600);
+    let run = reconcile::run(&w.deps).await.unwrap();
+    assert_eq!(run.count("withdrawal_resent"), 1, "{:?}", run.counts);
+    assert_eq!(status_of(&w, &id).await, "submitted");
+    let at_gateway = w.sandbox_withdrawal(&id).await.expect("re-sent");
+    assert!(at_gateway.to_string().contains("123456789012"));
+    // No second send: the next run only waits for the result.
+    let again = reconcile::run(&w.deps).await.unwrap();
+    assert_eq!(again.count("withdrawal_resent"), 0);
+    assert_eq!(again.count("withdrawal_waiting"), 1, "{:?}", again.counts);
+    // Its result then arrives as usual; the money was debited exactly once.
+    w.control(&format!("withdrawals/{id}/process"), None).await;
+    w.wait_for(|| async { status_of(&w, &id).await == "processed" })
+        .await;
+    assert_eq!(w.balance("r2", "INR").await, (d("600.00"), d("0.00")));
+    w.assert_books("r2", "INR").await;
+}
+
+#[tokio::test]
+async fn an_unknown_withdrawal_the_gateway_has_is_confirmed_not_duplicated() {
+    let w = World::start().await;
+    w.fund("r3", "1000", "INR", "upi_l").await;
+    w.fault("/v2/withdrawal/create", "drop_after").await;
+    let r = withdrawals::submit(&w.deps, &label("r3"), "k", imps("100"))
+        .await
+        .unwrap();
+    assert_eq!(r.body.status, "unknown");
+    w.advance(1_000);
+    let run = reconcile::run(&w.deps).await.unwrap();
+    // The re-send is refused as a repeated id: proof the gateway has it.
+    assert_eq!(
+        status_of(&w, &r.body.id).await,
+        "submitted",
+        "{:?}",
+        run.counts
+    );
+    assert!(run.errors.is_empty(), "{:?}", run.errors);
+    assert_eq!(w.balance("r3", "INR").await, (d("900.00"), d("100.00")));
+    w.control(&format!("withdrawals/{}/reject", r.body.id), None)
+        .await;
+    let id = r.body.id.clone();
+    w.wait_for(|| async { status_of(&w, &id).await == "rejected" })
+        .await;
+    assert_eq!(w.balance("r3", "INR").await, (d("1000.00"), d("0.00")));
+    w.assert_books("r3", "INR").await;
+}
+
+/// A upi_s deposit of ours, opened at the sandbox.
+async fn open_deposit(w: &World, who: &str, amount: &str) -> DepositId {
+    let id = DepositId::generate();
+    w.deps
+        .gateway
+        .create_upi_s(&UpiSRequest {
+            currency: "INR".into(),
+            label: who.into(),
+            amount: d(amount),
+            custom_transaction_id: id.to_string(),
+        })
+        .await
+        .unwrap();
+    let inr = Currency::parse("INR").unwrap();
+    w.store
+        .create_deposit(NewDeposit {
+            id: id.clone(),
+            label: label(who),
+            currency: inr,
+            amount: Some(Money::new(d(amount), inr).unwrap()),
+            wallet_type: "upi_s".into(),
+            details: Default::default(),
+            created_at: w.clock_now(),
+        })
+        .await
+        .unwrap();
+    id
+}
+
+#[tokio::test]
+async fn a_deposit_whose_postback_was_dropped_is_credited_once() {
+    let w = World::start().await;
+    let id = open_deposit(&w, "r4", "500").await;
+    w.fault("postback", "drop").await;
+    let (s, b) = w.control(&format!("deposits/{id}/complete"), None).await;
+    assert!(s < 300, "{s} {b}");
+    assert_eq!(w.balance("r4", "INR").await.0, d("0"));
+
+    w.advance(601);
+    let run = reconcile::run(&w.deps).await.unwrap();
+    assert_eq!(
+        run.count("deposit_credited"),
+        1,
+        "{:?} {:?}",
+        run.counts,
+        run.errors
+    );
+    assert_eq!(w.balance("r4", "INR").await.0, d("500.00"));
+    let dep = w.store.get_deposit(&id).await.unwrap().unwrap();
+    assert_eq!(dep.status.as_str(), "credited");
+
+    // The gateway's late delivery of the same postback changes nothing.
+    let text = w
+        .sandbox
+        .postback_texts()
+        .into_iter()
+        .find(|t| t.contains(id.as_str()))
+        .unwrap();
+    let res = w
+        .http
+        .post(&w.webhook_url)
+        .header("content-type", "application/json")
+        .body(text)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(w.balance("r4", "INR").await.0, d("500.00"));
+    w.assert_books("r4", "INR").await;
+    assert_second_run_is_quiet(&w).await;
+}
+
+#[tokio::test]
+async fn an_unpaid_deposit_expires_after_its_lifetime_only() {
+    let w = World::start().await;
+    let id = open_deposit(&w, "r5", "200").await;
+    w.advance(700);
+    let run = reconcile::run(&w.deps).await.unwrap();
+    assert_eq!(run.count("deposit_waiting"), 1, "{:?}", run.counts);
+    w.advance(86_400);
+    let run = reconcile::run(&w.deps).await.unwrap();
+    assert_eq!(run.count("deposit_expired"), 1, "{:?}", run.counts);
+    let dep = w.store.get_deposit(&id).await.unwrap().unwrap();
+    assert_eq!(dep.status.as_str(), "expired");
+    assert_second_run_is_quiet(&w).await;
+}
+
+#[tokio::test]
+async fn window_hashes_are_fetched_cached_and_refreshed_before_they_lapse() {
+    let w = World::start_with(&[
+        ("WINDOW_SUCCESS_URL", "https://shop.example/paid"),
+        ("WINDOW_FAIL_URL", "https://shop.example/failed"),
+    ])
+    .await;
+    let run = reconcile::run(&w.deps).await.unwrap();
+    assert_eq!(run.count("hash_urls_refreshed"), 1, "{:?}", run.errors);
+    let h = reconcile::hash_urls::current(&w.deps)
+        .await
+        .unwrap()
+        .unwrap();
+    let success = h.success_url.clone().unwrap();
+    assert_eq!(
+        w.sandbox.resolve_hash(&success).as_deref(),
+        Some("https://shop.example/paid")
+    );
+    assert!(h.pending_url.is_none());
+    let run = reconcile::run(&w.deps).await.unwrap();
+    assert_eq!(run.count("hash_urls_fresh"), 1);
+    // Within the refresh margin (2 h before the 1-day lifetime): fetched again.
+    w.advance(86_400 - 7_200 + 1);
+    let run = reconcile::run(&w.deps).await.unwrap();
+    assert_eq!(run.count("hash_urls_refreshed"), 1);
+
+    let none = World::start().await;
+    let run = reconcile::run(&none.deps).await.unwrap();
+    assert_eq!(run.count("hash_urls_skipped"), 1);
+}
+
+#[tokio::test]
+async fn admin_reports_the_last_run_and_open_items_and_switches_methods() {
+    let w = World::start().await;
+    w.fund("r6", "1000", "INR", "upi_l").await;
+    open_deposit(&w, "r6", "300").await;
+    w.fault("/v2/withdrawal/create", "drop").await;
+    withdrawals::submit(&w.deps, &label("r6"), "k", imps("100"))
+        .await
+        .unwrap();
+    let report = service::admin::reconciliation(&w.deps).await.unwrap();
+    assert!(report.last_run.is_none());
+    assert_eq!(report.open_deposits.total, 1);
+    assert_eq!(report.open_withdrawals.by_status.get("unknown"), Some(&1));
+    assert_eq!(report.open_withdrawals.by_age.get("under_10m"), Some(&1));
+
+    w.advance(700);
+    let run = reconcile::run(&w.deps).await.unwrap();
+    let report = service::admin::reconciliation(&w.deps).await.unwrap();
+    assert_eq!(report.last_run.as_ref(), Some(&run));
+    assert_eq!(report.open_deposits.by_age.get("10m_to_1h"), Some(&1));
+
+    let admin = service::http::Admin("test".into());
+    let before = service::admin::payment_methods(&w.deps).await.unwrap();
+    assert!(before.methods.is_empty() && before.enabled_by_default);
+    let off = service::admin::set_payment_method(
+        &w.deps,
+        &admin,
+        "upi_l",
+        service::admin::SetMethod { enabled: false },
+    )
+    .await
+    .unwrap();
+    assert!(!off.enabled);
+    assert_eq!(
+        w.store.get_method_enabled("upi_l").await.unwrap(),
+        Some(false)
+    );
+    let listed = service::admin::payment_methods(&w.deps).await.unwrap();
+    assert_eq!(listed.methods.len(), 1);
+    assert!(
+        service::admin::set_payment_method(
+            &w.deps,
+            &admin,
+            "UPI L",
+            service::admin::SetMethod { enabled: true }
+        )
+        .await
+        .is_err()
+    );
+
+    let balances = service::admin::gateway_balance(&w.deps).await.unwrap();
+    let upi_l = balances
+        .balances
+        .iter()
+        .find(|b| b.wallet_type == "upi_l")
+        .unwrap();
+    // 1,000,000.00 at start, plus the funding payment.
+    assert_eq!(upi_l.amount, "1001000.00");
+}
