@@ -25,7 +25,7 @@ use crate::methods::{self, Kind};
 pub const SCOPE: &str = "deposits";
 /// How long a first answer is replayed.
 const IDEMPOTENCY_TTL: time::Duration = time::Duration::hours(24);
-/// Namespace of the ids derived here (deposit ids, request hashes).
+/// Namespace of the request hashes.
 const NAMESPACE: Uuid = Uuid::from_u128(0x6f1d_2a8e_4b7c_4c3e_9a51_0d7e_3f2b_8c41);
 
 /// The body of `POST /v1/deposits`.
@@ -147,14 +147,9 @@ fn request_hash(req: &CreateRequest, order: &Order) -> String {
     Uuid::new_v5(&NAMESPACE, text.as_bytes()).to_string()
 }
 
-/// The deposit id for (user, key): stable across retries, `d` + 32 hex digits.
+/// The deposit id for (user, key): stable across retries ([`DepositId::for_request`]).
 pub fn derived_id(label: &Label, idempotency_key: &str) -> Result<DepositId, ApiError> {
-    let name = format!("{}\n{}", label.as_str(), idempotency_key);
-    DepositId::parse(&format!(
-        "d{}",
-        Uuid::new_v5(&NAMESPACE, name.as_bytes()).simple()
-    ))
-    .map_err(|e| ApiError::Internal(format!("derived deposit id: {e}")))
+    Ok(DepositId::for_request(label, idempotency_key))
 }
 
 fn record_key(label: &Label, idempotency_key: &str) -> String {
