@@ -50,6 +50,9 @@ pub struct StackConfig {
     pub sandbox: SandboxConfig,
     pub settings: Settings,
     pub clock: Arc<dyn Clock>,
+    /// Run reconciliation this often (the Lambda's EventBridge schedule); `None`: never
+    /// (tests call `service::reconcile::run` themselves).
+    pub reconcile_every: Option<std::time::Duration>,
 }
 
 impl StackConfig {
@@ -66,6 +69,7 @@ impl StackConfig {
             sandbox,
             settings: default_settings(),
             clock: Arc::new(SystemClock),
+            reconcile_every: Some(std::time::Duration::from_secs(60)),
         }
     }
 
@@ -83,6 +87,7 @@ impl StackConfig {
             sandbox,
             settings: default_settings(),
             clock: Arc::new(SystemClock),
+            reconcile_every: None,
         }
     }
 }
@@ -120,6 +125,7 @@ pub struct Stack {
     addr: SocketAddr,
     shutdown: watch::Sender<bool>,
     server: Option<JoinHandle<()>>,
+    reconciler: Option<JoinHandle<()>>,
 }
 
 impl Stack {
@@ -182,6 +188,9 @@ impl Stack {
                 tracing::error!(error = %e, "local API server failed");
             }
         });
+        let reconciler = config
+            .reconcile_every
+            .map(|period| reconcile::every(deps.clone(), period));
         tracing::info!(api = %local, sandbox = %sandbox.base_url(), "local stack listening");
         Ok(Stack {
             deps,
@@ -189,6 +198,7 @@ impl Stack {
             addr: local,
             shutdown,
             server: Some(server),
+            reconciler,
         })
     }
 
@@ -212,6 +222,9 @@ impl Stack {
 
     /// Stops the API (open requests finish) and the sandbox.
     pub async fn stop(mut self) {
+        if let Some(r) = self.reconciler.take() {
+            r.abort();
+        }
         let _ = self.shutdown.send(true);
         if let Some(server) = self.server.take() {
             let _ = server.await;
@@ -221,6 +234,9 @@ impl Stack {
 
 impl Drop for Stack {
     fn drop(&mut self) {
+        if let Some(r) = self.reconciler.take() {
+            r.abort();
+        }
         let _ = self.shutdown.send(true);
     }
 }
@@ -233,6 +249,8 @@ pub fn app(deps: Arc<Deps>) -> Router {
         .merge(deposit_activate::router(deps.clone()))
         .merge(postback::router(deps.clone()))
         .merge(account::router(deps.clone()))
+        .merge(withdrawal_submit::router(deps.clone()))
+        .merge(admin::router(deps.clone()))
         .route("/healthz", get(healthz))
         .fallback(not_found)
         .layer(middleware::from_fn(dev_identity))
@@ -245,6 +263,8 @@ pub fn routes() -> Vec<(&'static str, &'static str)> {
         deposit_activate::ROUTES,
         postback::ROUTES,
         account::ROUTES,
+        withdrawal_submit::ROUTES,
+        admin::ROUTES,
     ]
     .concat()
 }

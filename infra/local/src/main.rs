@@ -23,6 +23,9 @@ struct Args {
     /// Table name with --dynamodb (created when missing).
     #[arg(long, default_value = "paykassma-local")]
     table: String,
+    /// Run reconciliation every this many seconds (0: never).
+    #[arg(long, default_value_t = 60)]
+    reconcile_seconds: u64,
 }
 
 #[tokio::main]
@@ -32,6 +35,8 @@ async fn main() -> anyhow::Result<()> {
     let mut config = StackConfig::quickstart();
     config.port = args.port;
     config.sandbox.port = args.sandbox_port;
+    config.reconcile_every = (args.reconcile_seconds > 0)
+        .then(|| std::time::Duration::from_secs(args.reconcile_seconds));
     config.settings = service::Settings::from_env().context("settings from the environment")?;
     if let Some(endpoint) = args.dynamodb {
         config.store = StoreChoice::Dynamo {
