@@ -23,6 +23,11 @@ use crate::methods::{self, Kind};
 
 /// Idempotency records of this route.
 pub const SCOPE: &str = "deposits";
+/// Short-lived claims: the request that holds one talks to the gateway; concurrent ones wait
+/// for its answer instead of sending the same `custom_transaction_id` again.
+const CLAIM_SCOPE: &str = "deposits-claim";
+/// How long a concurrent duplicate waits for the first request's answer.
+const CLAIM_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 /// How long a first answer is replayed.
 const IDEMPOTENCY_TTL: time::Duration = time::Duration::hours(24);
 /// Namespace of the request hashes.
@@ -158,10 +163,7 @@ fn record_key(label: &Label, idempotency_key: &str) -> String {
 
 fn replay(record: &IdempotencyRecord, hash: &str) -> Result<Created, ApiError> {
     if record.request_hash != hash {
-        return Err(ApiError::unprocessable(
-            "idempotency_key_reused",
-            "this Idempotency-Key was used with a different request",
-        ));
+        return Err(reused());
     }
     let stored: Stored = serde_json::from_str(&record.response)
         .map_err(|e| ApiError::Internal(format!("stored idempotent answer: {e}")))?;
@@ -170,6 +172,46 @@ fn replay(record: &IdempotencyRecord, hash: &str) -> Result<Created, ApiError> {
         deposit: stored.body,
         replayed: true,
     })
+}
+
+/// Claims (user, key) for this request. A claim lives as long as a gateway call can take (plus
+/// a margin), so a request that died frees the key by itself. Another request holding the
+/// claim: wait for its answer and replay it, or 409 when it is still running.
+async fn claim(deps: &Deps, key: &str, hash: &str) -> Result<Option<Created>, ApiError> {
+    let now = deps.clock.now();
+    let lifetime = deps.gateway.config().timeout + std::time::Duration::from_secs(5);
+    let record = IdempotencyRecord {
+        scope: CLAIM_SCOPE.into(),
+        key: key.to_string(),
+        request_hash: hash.to_string(),
+        response: "claimed".into(),
+        created_at: now,
+        expires_at: now + time::Duration::try_from(lifetime).unwrap_or(time::Duration::MINUTE),
+    };
+    let other = match deps.store.put_idempotency(record).await? {
+        IdempotencyPut::Stored => return Ok(None),
+        IdempotencyPut::Existing(other) => other,
+    };
+    if other.request_hash != hash {
+        return Err(reused());
+    }
+    let deadline = tokio::time::Instant::now() + CLAIM_WAIT;
+    while tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        if let Some(first) = deps.store.get_idempotency(SCOPE, key).await? {
+            return replay(&first, hash).map(Some);
+        }
+    }
+    Err(ApiError::Conflict(
+        "a request with this Idempotency-Key is in progress; retry shortly".into(),
+    ))
+}
+
+fn reused() -> ApiError {
+    ApiError::unprocessable(
+        "idempotency_key_reused",
+        "this Idempotency-Key was used with a different request",
+    )
 }
 
 /// Creates the deposit (or replays the first answer for this key).
@@ -184,6 +226,9 @@ pub async fn create(
     let key = record_key(label, idempotency_key);
     if let Some(record) = deps.store.get_idempotency(SCOPE, &key).await? {
         return replay(&record, &hash);
+    }
+    if let Some(first) = claim(deps, &key, &hash).await? {
+        return Ok(first);
     }
     let id = derived_id(label, idempotency_key)?;
     let deposit = match deps.store.get_deposit(&id).await? {
