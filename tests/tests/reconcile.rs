@@ -126,7 +126,8 @@ async fn an_unknown_withdrawal_the_gateway_never_received_is_resent_once_with_th
     let s = run(&h).await;
     assert_eq!(s.count("withdrawal_resent"), 1, "{:?}", s.counts);
     let sent = at_gateway(&h, &id).await.expect("re-sent with the same id");
-    assert_eq!(sent["amount"], json!(250), "{sent}");
+    assert_eq!(sent["amount"], "250", "{sent}");
+    assert_eq!(sent["withdrawal_id"], id.as_str());
     assert_eq!(withdrawal_status(&h, "rb", &id).await, "submitted");
     let again = run(&h).await;
     assert_eq!(again.count("withdrawal_resent"), 0, "{:?}", again.counts);
