@@ -1,0 +1,134 @@
+//! The webhook behind API Gateway: the source-IP allowlist reads `requestContext.http.sourceIp`
+//! of the real event shape, and a signed postback from an allowed address is applied once.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use paykassma::Secret;
+use paykassma::client::{Client, ClientConfig};
+use paykassma::php::PhpValue;
+use paykassma::signature::{PostbackKeys, Scheme, sign_postback_body};
+use payments::Label;
+use payments::store::memory::MemoryStore;
+use service::Deps;
+use service::clock::SystemClock;
+use tower::ServiceExt;
+
+fn keys() -> PostbackKeys {
+    PostbackKeys {
+        access_key: Secret::new("access-1"),
+        private_key: Secret::new("private-1"),
+    }
+}
+
+fn deps(allowed: &str) -> Arc<Deps> {
+    let url = url::Url::parse("http://127.0.0.1:9").unwrap();
+    let gateway = Client::new(ClientConfig::new(
+        url.clone(),
+        url,
+        Secret::new("s"),
+        Secret::new("w"),
+    ))
+    .unwrap();
+    let settings =
+        service::Settings::from_lookup(|k| (k == "POSTBACK_ALLOWED_IPS").then(|| allowed.into()))
+            .unwrap();
+    Arc::new(Deps {
+        store: Arc::new(MemoryStore::new()),
+        gateway,
+        postback_keys: keys(),
+        clock: Arc::new(SystemClock),
+        settings,
+    })
+}
+
+/// A deposit postback of 250 INR for `bob`, signed (P).
+fn signed_postback() -> String {
+    let entry = PhpValue::Map(vec![
+        ("amount".into(), PhpValue::string("250.00")),
+        ("currency_code".into(), PhpValue::string("INR")),
+        ("wallet_type".into(), PhpValue::string("upi_l")),
+        ("transaction_id".into(), PhpValue::string("777788889999")),
+        ("plugin_custom_order_id".into(), PhpValue::string("")),
+    ]);
+    let body = vec![
+        ("wallet_type".to_string(), PhpValue::string("upi_l")),
+        ("amount".to_string(), PhpValue::int(250)),
+        ("currency_code".to_string(), PhpValue::string("INR")),
+        ("label".to_string(), PhpValue::string("bob")),
+        ("direction".to_string(), PhpValue::string("ingoing")),
+        (
+            "created_datetime".to_string(),
+            PhpValue::string("2026-11-23 20:00:00"),
+        ),
+        ("access_key".to_string(), PhpValue::string("access-1")),
+        ("additional_data".to_string(), PhpValue::List(vec![entry])),
+    ];
+    sign_postback_body(&keys(), Scheme::Postback, &PhpValue::Map(body)).unwrap()
+}
+
+fn event(source_ip: &str, body: &str) -> lambda_http::Request {
+    let event = serde_json::json!({
+        "version": "2.0",
+        "routeKey": "POST /v1/postbacks/paykassma",
+        "rawPath": "/v1/postbacks/paykassma",
+        "rawQueryString": "",
+        "headers": {"content-type": "application/json"},
+        "requestContext": {
+            "accountId": "123456789012", "apiId": "api", "domainName": "api.example.test",
+            "domainPrefix": "api", "requestId": "r1", "routeKey": "POST /v1/postbacks/paykassma",
+            "stage": "$default", "time": "23/Nov/2026:10:00:00 +0000", "timeEpoch": 1795442400000i64,
+            "http": {"method": "POST", "path": "/v1/postbacks/paykassma", "protocol": "HTTP/1.1",
+                     "sourceIp": source_ip, "userAgent": "gateway"}
+        },
+        "body": body,
+        "isBase64Encoded": false
+    });
+    lambda_http::request::from_str(&event.to_string()).expect("an API Gateway v2 event")
+}
+
+async fn call(deps: Arc<Deps>, req: lambda_http::Request) -> (u16, String) {
+    let (parts, body) = req.into_parts();
+    let req = axum::http::Request::from_parts(parts, Body::from(body.to_vec()));
+    let resp = postback::router(deps).oneshot(req).await.unwrap();
+    let status = resp.status().as_u16();
+    let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    (status, String::from_utf8_lossy(&bytes).into_owned())
+}
+
+async fn available(deps: &Deps, label: &str) -> Option<String> {
+    deps.store
+        .get_balances(&Label::parse(label).unwrap())
+        .await
+        .unwrap()
+        .first()
+        .map(|b| b.available.normalize().to_string())
+}
+
+#[tokio::test]
+async fn allowed_source_is_applied_once_and_others_are_refused() {
+    let d = deps("203.0.113.9");
+    let text = signed_postback();
+
+    let (status, body) = call(d.clone(), event("198.51.100.1", &text)).await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(available(&d, "bob").await, None);
+
+    for _ in 0..2 {
+        let (status, body) = call(d.clone(), event("203.0.113.9", &text)).await;
+        assert_eq!((status, body.as_str()), (200, r#"{"status":"ok"}"#));
+    }
+    assert_eq!(available(&d, "bob").await.as_deref(), Some("250"));
+
+    let forged = text.replace("\"label\":\"bob\"", "\"label\":\"eve\"");
+    assert_ne!(forged, text);
+    // The (P) signature covers additional_data only, so a relabelled copy still verifies
+    // (which is why the source allowlist matters); its dedupe key is the transaction id, so it
+    // is a duplicate: answered 200, nobody credited again.
+    let (status, _) = call(d.clone(), event("203.0.113.9", &forged)).await;
+    assert_eq!(status, 200);
+    assert_eq!(available(&d, "eve").await, None);
+    assert_eq!(available(&d, "bob").await.as_deref(), Some("250"));
+}
