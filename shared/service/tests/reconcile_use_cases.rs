@@ -96,6 +96,39 @@ async fn an_unknown_withdrawal_the_gateway_never_saw_is_resent_once_with_the_sam
 }
 
 #[tokio::test]
+async fn a_never_received_withdrawal_whose_resend_is_refused_is_refunded() {
+    let w = World::start().await;
+    w.fund("r7", "1000", "INR", "upi_l").await;
+    w.fault("/v2/withdrawal/create", "drop").await;
+    let r = withdrawals::submit(&w.deps, &label("r7"), "k", imps("600"))
+        .await
+        .unwrap();
+    assert_eq!(r.body.status, "unknown");
+    // The merchant's gateway balance is now too low: the re-send is refused.
+    let (s, _) = w
+        .control(
+            "balances",
+            Some(
+                serde_json::json!([{"wallet_type":"upi_l","currency_code":"INR","amount":"1.00"}]),
+            ),
+        )
+        .await;
+    assert!(s < 300);
+    w.advance(1_000);
+    let run = reconcile::run(&w.deps).await.unwrap();
+    assert_eq!(
+        run.count("withdrawal_refunded_after_resend"),
+        1,
+        "{:?}",
+        run.counts
+    );
+    assert_eq!(status_of(&w, &r.body.id).await, "rejected");
+    assert_eq!(w.balance("r7", "INR").await, (d("1000.00"), d("0.00")));
+    w.assert_books("r7", "INR").await;
+    assert_second_run_is_quiet(&w).await;
+}
+
+#[tokio::test]
 async fn an_unknown_withdrawal_the_gateway_has_is_confirmed_not_duplicated() {
     let w = World::start().await;
     w.fund("r3", "1000", "INR", "upi_l").await;

@@ -23,7 +23,7 @@ pub mod hash_urls;
 
 use std::collections::{BTreeMap, HashMap};
 
-use paykassma::client::{PostbackKind, PullOutcome, PulledPostback};
+use paykassma::client::{Error as GatewayError, PostbackKind, PullOutcome, PulledPostback};
 use paykassma::php::{JsonFlags, encode};
 use payments::store::{Deposit, DepositUpdate, PageRequest, Withdrawal};
 use payments::{DepositStatus, StoreError, WithdrawalStatus};
@@ -303,19 +303,39 @@ async fn withdrawals(
                 ));
                 continue;
             }
-            Some(PullOutcome::NotFound { .. }) | None => match w.status {
-                WithdrawalStatus::Pending | WithdrawalStatus::Unknown
-                    if w.created_at <= resend_before =>
-                {
-                    resend(deps, &w).await
-                }
-                WithdrawalStatus::Pending | WithdrawalStatus::Unknown => "withdrawal_waiting_grace",
-                _ => "withdrawal_waiting",
-            },
+            Some(PullOutcome::NotFound { message }) if denies_knowing(message) => {
+                due_or_waiting(deps, &w, resend_before, true).await
+            }
+            Some(PullOutcome::NotFound { .. }) | None => {
+                due_or_waiting(deps, &w, resend_before, false).await
+            }
         };
         summary.add(outcome);
     }
     Ok(())
+}
+
+/// The gateway's per-id answer says it has no withdrawal with this id ("Withdrawal with this
+/// ID not found"), not merely no postback yet ("Postback not found").
+fn denies_knowing(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    m.contains("withdrawal") && m.contains("not found")
+}
+
+/// A withdrawal without a postback: `pending`/`unknown` ones past the grace are re-sent.
+async fn due_or_waiting(
+    deps: &Deps,
+    w: &Withdrawal,
+    resend_before: OffsetDateTime,
+    gateway_denies_knowing: bool,
+) -> &'static str {
+    match w.status {
+        WithdrawalStatus::Pending | WithdrawalStatus::Unknown if w.created_at <= resend_before => {
+            resend(deps, w, gateway_denies_knowing).await
+        }
+        WithdrawalStatus::Pending | WithdrawalStatus::Unknown => "withdrawal_waiting_grace",
+        _ => "withdrawal_waiting",
+    }
 }
 
 /// The gateway reported a non-final status: it has the withdrawal, so an `unknown` or
@@ -338,13 +358,27 @@ async fn confirm_known(deps: &Deps, w: &Withdrawal) -> &'static str {
 }
 
 /// Sends a withdrawal the gateway has no postback for again, with the same id and fields.
-async fn resend(deps: &Deps, w: &Withdrawal) -> &'static str {
+/// A refusal of the re-send refunds it only when the gateway also said it has no withdrawal
+/// with this id: a gateway that has it but checks something else first (its balance) must not
+/// make us refund money it may still pay out. Such a case is kept and flagged.
+async fn resend(deps: &Deps, w: &Withdrawal, gateway_denies_knowing: bool) -> &'static str {
     tracing::info!(withdrawal_id = %w.id, status = %w.status, "re-sending a withdrawal the gateway has not reported");
     let outcome = deps
         .gateway
         .create_withdrawal(&withdrawals::gateway_request(w, false))
         .await
         .map(|_| ());
+    if let Err(e @ GatewayError::Refused { .. }) = &outcome
+        && !withdrawals::already_taken(e)
+        && !gateway_denies_knowing
+    {
+        tracing::error!(
+            withdrawal_id = %w.id,
+            error = %e,
+            "re-send refused, but the gateway did not deny having this withdrawal: kept for an operator"
+        );
+        return "withdrawal_needs_attention";
+    }
     match withdrawals::settle_send(deps, w, w.status, outcome).await {
         Ok(after) => match after.status {
             WithdrawalStatus::Submitted => "withdrawal_resent",
@@ -357,5 +391,17 @@ async fn resend(deps: &Deps, w: &Withdrawal) -> &'static str {
             tracing::warn!(withdrawal_id = %w.id, error = %e, "re-send not recorded");
             "withdrawal_resend_failed"
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_an_unknown_id_counts_as_never_received() {
+        assert!(denies_knowing("Withdrawal with this ID not found"));
+        assert!(!denies_knowing("Postback not found"));
+        assert!(!denies_knowing(""));
     }
 }

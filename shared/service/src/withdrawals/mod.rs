@@ -13,8 +13,8 @@ mod view;
 
 pub use apply::{OutgoingEffect, OutgoingItem, OutgoingOutcome, apply_outgoing};
 pub use order::{WithdrawalBody, WithdrawalOrder, gateway_request, withdrawal_id_for};
-pub(crate) use submit::settle_send;
 pub use submit::{SCOPE, SubmitResponse, submit};
+pub(crate) use submit::{already_taken, settle_send};
 pub use view::WithdrawalView;
 
 use payments::{Label, WithdrawalId};

@@ -221,7 +221,7 @@ pub(crate) async fn settle_send(
 
 /// The gateway's refusal of a repeated `withdrawal_id` ("The withdrawal id has already been
 /// taken."): proof that it received the withdrawal earlier.
-fn already_taken(e: &GatewayError) -> bool {
+pub(crate) fn already_taken(e: &GatewayError) -> bool {
     match e {
         GatewayError::Refused {
             message, fields, ..
