@@ -97,3 +97,26 @@ async fn a_window_order_paid_in_another_currency_is_an_amount_mismatch() {
     assert_eq!(h.balance("nia", "USD").await, "5.00");
     assert_eq!(h.balance("nia", "INR").await, "0.00");
 }
+
+#[tokio::test]
+async fn a_gateway_failure_stores_nothing_and_the_retry_succeeds() {
+    let h = Harness::start().await;
+    let omar = h.user("omar");
+    let body = json!({"wallet_type":"upi_s","amount":"120","currency":"INR"});
+    h.sandbox(
+        "/_sandbox/faults",
+        json!({"target":"/api/v1/payment/create","mode":"http500","count":1}),
+    )
+    .await;
+    let (status, failed) = omar.post("/v1/deposits", Some("k-1"), body.clone()).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{failed}");
+    assert_eq!(failed["error"]["code"], "unavailable");
+    let id = payments::DepositId::for_request(&payments::Label::parse("omar").unwrap(), "k-1");
+    let (status, _) = omar.get(&format!("/v1/deposits/{}", id.as_str())).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let (status, created) = omar.post("/v1/deposits", Some("k-1"), body).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(created["id"], id.as_str());
+    assert_eq!(h.balance("omar", "INR").await, "0.00");
+}

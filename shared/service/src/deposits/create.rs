@@ -23,11 +23,8 @@ use crate::methods::{self, Kind};
 
 /// Idempotency records of this route.
 pub const SCOPE: &str = "deposits";
-/// Short-lived claims: the request that holds one talks to the gateway; concurrent ones wait
-/// for its answer instead of sending the same `custom_transaction_id` again.
-const CLAIM_SCOPE: &str = "deposits-claim";
 /// How long a concurrent duplicate waits for the first request's answer.
-const CLAIM_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+const FIRST_ANSWER_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 /// How long a first answer is replayed.
 const IDEMPOTENCY_TTL: time::Duration = time::Duration::hours(24);
 /// Namespace of the request hashes.
@@ -174,37 +171,22 @@ fn replay(record: &IdempotencyRecord, hash: &str) -> Result<Created, ApiError> {
     })
 }
 
-/// Claims (user, key) for this request. A claim lives as long as a gateway call can take (plus
-/// a margin), so a request that died frees the key by itself. Another request holding the
-/// claim: wait for its answer and replay it, or 409 when it is still running.
-async fn claim(deps: &Deps, key: &str, hash: &str) -> Result<Option<Created>, ApiError> {
-    let now = deps.clock.now();
-    let lifetime = deps.gateway.config().timeout + std::time::Duration::from_secs(5);
-    let record = IdempotencyRecord {
-        scope: CLAIM_SCOPE.into(),
-        key: key.to_string(),
-        request_hash: hash.to_string(),
-        response: "claimed".into(),
-        created_at: now,
-        expires_at: now + time::Duration::try_from(lifetime).unwrap_or(time::Duration::MINUTE),
-    };
-    let other = match deps.store.put_idempotency(record).await? {
-        IdempotencyPut::Stored => return Ok(None),
-        IdempotencyPut::Existing(other) => other,
-    };
-    if other.request_hash != hash {
-        return Err(reused());
-    }
-    let deadline = tokio::time::Instant::now() + CLAIM_WAIT;
-    while tokio::time::Instant::now() < deadline {
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+/// Another request with this key got the deposit id to the gateway first (the gateway says
+/// the `custom_transaction_id` is taken): wait for that request's answer and replay it, or 409
+/// when it does not come (still running, or it died after the gateway call).
+async fn wait_for_first(deps: &Deps, key: &str, hash: &str) -> Result<Created, ApiError> {
+    let deadline = tokio::time::Instant::now() + FIRST_ANSWER_WAIT;
+    loop {
         if let Some(first) = deps.store.get_idempotency(SCOPE, key).await? {
-            return replay(&first, hash).map(Some);
+            return replay(&first, hash);
         }
+        if tokio::time::Instant::now() >= deadline {
+            return Err(ApiError::Conflict(
+                "a request with this Idempotency-Key is in progress; retry shortly".into(),
+            ));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    Err(ApiError::Conflict(
-        "a request with this Idempotency-Key is in progress; retry shortly".into(),
-    ))
 }
 
 fn reused() -> ApiError {
@@ -227,9 +209,6 @@ pub async fn create(
     if let Some(record) = deps.store.get_idempotency(SCOPE, &key).await? {
         return replay(&record, &hash);
     }
-    if let Some(first) = claim(deps, &key, &hash).await? {
-        return Ok(first);
-    }
     let id = derived_id(label, idempotency_key)?;
     let deposit = match deps.store.get_deposit(&id).await? {
         // A previous attempt created it but did not get to store its answer.
@@ -239,7 +218,11 @@ pub async fn create(
             let currency = order.money.currency();
             let method = methods::find(deps, currency, label, &order.wallet_type).await?;
             methods::check_limits(&method, order.money.amount())?;
-            let details = open_at_gateway(deps, label, &id, &order, &method).await?;
+            let details = match open_at_gateway(deps, label, &id, &order, &method).await {
+                Ok(d) => d,
+                Err(GatewayOpen::IdTaken) => return wait_for_first(deps, &key, &hash).await,
+                Err(GatewayOpen::Api(e)) => return Err(e),
+            };
             let new = NewDeposit {
                 id: id.clone(),
                 label: label.clone(),
@@ -286,6 +269,33 @@ pub async fn create(
     }
 }
 
+/// Why the gateway flow did not open the payment.
+enum GatewayOpen {
+    /// Our deposit id is already known to the gateway: another request with the same key
+    /// sent it (ids derive from the key).
+    IdTaken,
+    Api(ApiError),
+}
+
+impl From<ApiError> for GatewayOpen {
+    fn from(e: ApiError) -> Self {
+        Self::Api(e)
+    }
+}
+
+impl From<paykassma::client::Error> for GatewayOpen {
+    fn from(e: paykassma::client::Error) -> Self {
+        match e {
+            paykassma::client::Error::Refused { ref fields, .. }
+                if fields.contains_key("custom_transaction_id") =>
+            {
+                Self::IdTaken
+            }
+            e => Self::Api(e.into()),
+        }
+    }
+}
+
 /// Runs the method's creation flow at the gateway; returns what the deposit keeps.
 async fn open_at_gateway(
     deps: &Deps,
@@ -293,7 +303,7 @@ async fn open_at_gateway(
     id: &DepositId,
     order: &Order,
     method: &methods::Method,
-) -> Result<BTreeMap<String, String>, ApiError> {
+) -> Result<BTreeMap<String, String>, GatewayOpen> {
     let mut details = BTreeMap::new();
     details.insert(detail::KIND.to_string(), kind_str(method.kind));
     if method.accepts_screenshot {
@@ -349,7 +359,8 @@ async fn open_at_gateway(
                 return Err(ApiError::validation(
                     "redirect_url",
                     "required for this payment method",
-                ));
+                )
+                .into());
             };
             let created = deps
                 .gateway
