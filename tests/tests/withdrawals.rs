@@ -177,3 +177,38 @@ async fn bad_requests_change_nothing() {
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn concurrent_retries_of_one_request_debit_and_send_once() {
+    let h = Harness::start().await;
+    fund(&h, "we", "1000").await;
+    let user = h.user("we");
+    let answers = futures_join(&user).await;
+    let ids: std::collections::BTreeSet<String> = answers
+        .iter()
+        .filter(|(s, _)| *s == StatusCode::CREATED)
+        .map(|(_, b)| b["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids.len(), 1, "{answers:?}");
+    for (status, body) in &answers {
+        // Every retry sees the one withdrawal (or is told to retry while it is being made).
+        assert!(
+            *status == StatusCode::CREATED || *status == StatusCode::SERVICE_UNAVAILABLE,
+            "{status} {body}"
+        );
+    }
+    assert_eq!(h.balance("we", "INR").await, "800.00");
+    assert_eq!(h.ledger_len("we").await, 2, "one credit, one debit");
+}
+
+async fn futures_join(user: &e2e::User) -> Vec<(StatusCode, Value)> {
+    let body = imps("200");
+    let (a, b, c, d, e) = tokio::join!(
+        user.post("/v1/withdrawals", Some("same"), body.clone()),
+        user.post("/v1/withdrawals", Some("same"), body.clone()),
+        user.post("/v1/withdrawals", Some("same"), body.clone()),
+        user.post("/v1/withdrawals", Some("same"), body.clone()),
+        user.post("/v1/withdrawals", Some("same"), body.clone()),
+    );
+    vec![a, b, c, d, e]
+}

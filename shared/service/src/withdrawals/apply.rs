@@ -4,7 +4,7 @@
 //! report for a finished withdrawal is recorded and changes nothing. Used by the webhook and
 //! by reconciliation alike.
 
-use paykassma::postback::{Postback, WithdrawalStatus as GatewayStatus};
+use paykassma::postback::{Postback, PostbackEntry, WithdrawalStatus as GatewayStatus};
 use payments::store::{PostbackKind, PostbackRecord, SettleOutcome};
 use payments::{Label, StoreError, WithdrawalId, WithdrawalStatus};
 
@@ -73,7 +73,7 @@ pub async fn apply_outgoing(
             continue;
         };
         let status = entry.withdrawal_status.unwrap_or(GatewayStatus::Other(0));
-        let effect = apply_one(deps, postback, raw, raw_id, status).await?;
+        let effect = apply_one(deps, postback, entry, raw, raw_id, status).await?;
         out.items.push(OutgoingItem {
             withdrawal_id: Some(raw_id.to_string()),
             effect,
@@ -85,6 +85,7 @@ pub async fn apply_outgoing(
 async fn apply_one(
     deps: &Deps,
     postback: &Postback,
+    entry: &PostbackEntry,
     raw: &str,
     raw_id: &str,
     status: GatewayStatus,
@@ -118,11 +119,32 @@ async fn apply_one(
         // Settled by id all the same: the id is ours and the body is signed.
         tracing::warn!(withdrawal_id = %id, "outgoing postback label differs from the withdrawal's");
     }
+    let amount_differs = entry
+        .amount
+        .is_some_and(|a| a.normalize() != w.money.amount().normalize());
+    let currency_differs = entry
+        .currency_code
+        .as_deref()
+        .is_some_and(|c| !c.is_empty() && c != w.money.currency().code());
+    if amount_differs || currency_differs {
+        // The status still applies (the id is ours, the body signed); the difference is for a human.
+        tracing::error!(
+            withdrawal_id = %id,
+            reported_amount = ?entry.amount,
+            reported_currency = ?entry.currency_code,
+            "outgoing postback amount or currency differs from the withdrawal's"
+        );
+    }
     let settled = match status {
         GatewayStatus::Processed => deps.store.finish_withdrawal(&id).await,
         GatewayStatus::Rejected => {
-            let reason = "rejected by the gateway (withdrawal_status 5)";
-            deps.store.refund_withdrawal(&id, reason).await
+            let reason = match entry.comment.as_deref().map(str::trim) {
+                Some(c) if !c.is_empty() => {
+                    format!("rejected by the gateway (withdrawal_status 5): {c}")
+                }
+                _ => "rejected by the gateway (withdrawal_status 5)".to_string(),
+            };
+            deps.store.refund_withdrawal(&id, &reason).await
         }
         GatewayStatus::Other(code) => {
             tracing::info!(withdrawal_id = %id, code, "withdrawal status not final; recorded");
