@@ -2,10 +2,11 @@
 //! crediting exactly-once, whatever body the gateway sends on its retries.
 //!
 //! Deposits (`in:`), in order of preference:
-//! 1. `in:stockpiling:<stockpiling_id>`: a savings payout is one postback covering several
-//!    transactions; the stockpile id names it whole.
-//! 2. `in:tx:<transaction_id>`: the gateway's transaction id (sorted and hashed when one postback
-//!    carries several).
+//! 1. `in:tx:<transaction_id>`: the gateway's transaction id (sorted and hashed when one postback
+//!    carries several, as a savings payout does). It names one payment.
+//! 2. `in:stockpiling:<stockpiling_id>`: only when no entry has a transaction id. Not first: the
+//!    gateway's own examples show one `stockpiling_id` (1430926) on two different payments, so
+//!    keying by it could swallow a second, real payment as a "duplicate".
 //! 3. `in:order:<plugin_custom_order_id>`: our own deposit id (it never repeats).
 //! 4. `in:body:<sha1>` of label, amount, currency, wallet type and `created_datetime`: a body
 //!    with no id at all; repeats of the same postback hash alike.
@@ -34,13 +35,6 @@ fn sha1_hex(s: &str) -> String {
 
 /// The dedupe key of an `ingoing` postback.
 pub fn deposit_key(p: &Postback) -> String {
-    if let Some(id) = p
-        .additional_data
-        .iter()
-        .find_map(|e| e.stockpiling_id.as_deref())
-    {
-        return bounded("in:stockpiling:", id);
-    }
     let mut tx: Vec<&str> = p
         .additional_data
         .iter()
@@ -52,6 +46,13 @@ pub fn deposit_key(p: &Postback) -> String {
         [one] => return bounded("in:tx:", one),
         [] => {}
         many => return format!("in:tx:sha1:{}", sha1_hex(&many.join(","))),
+    }
+    if let Some(id) = p
+        .additional_data
+        .iter()
+        .find_map(|e| e.stockpiling_id.as_deref())
+    {
+        return bounded("in:stockpiling:", id);
     }
     if let Some(id) = p
         .additional_data
@@ -94,10 +95,19 @@ mod tests {
     }
 
     #[test]
-    fn prefers_stockpiling_then_transaction_then_order() {
+    fn prefers_transaction_then_stockpiling_then_order() {
+        // The seeds' two example postbacks: one stockpiling_id, two different payments.
+        let upi_s = deposit_key(&pb(
+            r#"{"stockpiling_id":1430926,"transaction_id":"322712363408"}"#,
+        ));
+        let upi_hb = deposit_key(&pb(
+            r#"{"stockpiling_id":1430926,"transaction_id":"355015818634"}"#,
+        ));
+        assert_ne!(upi_s, upi_hb);
+        assert_eq!(upi_s, "in:tx:322712363408");
         assert_eq!(
             deposit_key(&pb(
-                r#"{"stockpiling_id":77,"transaction_id":"t1"},{"stockpiling_id":77,"transaction_id":"t2"}"#
+                r#"{"stockpiling_id":77,"transaction_id":""},{"stockpiling_id":77}"#
             )),
             "in:stockpiling:77"
         );
