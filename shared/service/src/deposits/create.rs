@@ -27,7 +27,7 @@ pub const SCOPE: &str = "deposits";
 const FIRST_ANSWER_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 /// How long a first answer is replayed.
 const IDEMPOTENCY_TTL: time::Duration = time::Duration::hours(24);
-/// Namespace of the request hashes.
+/// Namespace of the request hashes (and of over-long record keys).
 const NAMESPACE: Uuid = Uuid::from_u128(0x6f1d_2a8e_4b7c_4c3e_9a51_0d7e_3f2b_8c41);
 
 /// The body of `POST /v1/deposits`.
@@ -154,8 +154,22 @@ pub fn derived_id(label: &Label, idempotency_key: &str) -> Result<DepositId, Api
     Ok(DepositId::for_request(label, idempotency_key))
 }
 
+/// The idempotency record's key: `<label length>:<label>:<key>`. The length prefix makes the
+/// split unambiguous (labels may contain any printable character), so two users' keys can
+/// never coincide.
+/// Keys longer than the store takes (long non-ASCII labels) are replaced by their hash.
 fn record_key(label: &Label, idempotency_key: &str) -> String {
-    format!("{}#{}", label.as_str(), idempotency_key)
+    let key = format!(
+        "{}:{}:{}",
+        label.as_str().len(),
+        label.as_str(),
+        idempotency_key
+    );
+    if key.len() <= 500 {
+        key
+    } else {
+        format!("h:{}", Uuid::new_v5(&NAMESPACE, key.as_bytes()).simple())
+    }
 }
 
 fn replay(record: &IdempotencyRecord, hash: &str) -> Result<Created, ApiError> {
@@ -211,8 +225,16 @@ pub async fn create(
     }
     let id = derived_id(label, idempotency_key)?;
     let deposit = match deps.store.get_deposit(&id).await? {
-        // A previous attempt created it but did not get to store its answer.
-        Some(existing) if existing.label == *label => existing,
+        // A previous attempt created it but did not get to store its answer: the same order
+        // is answered with it, another order under the same key is refused.
+        Some(existing) if existing.label == *label => {
+            let same =
+                existing.wallet_type == order.wallet_type && existing.amount == Some(order.money);
+            if !same {
+                return Err(reused());
+            }
+            existing
+        }
         Some(_) => return Err(ApiError::Internal("derived deposit id collision".into())),
         None => {
             let currency = order.money.currency();
@@ -423,6 +445,12 @@ mod tests {
             request_hash(&c, &validate(&c).unwrap())
         );
         let label = Label::parse("user-1").unwrap();
+        assert_ne!(
+            record_key(&Label::parse("a#b").unwrap(), "c"),
+            record_key(&Label::parse("a").unwrap(), "b#c")
+        );
+        let long = Label::parse(&"é".repeat(190)).unwrap();
+        assert!(record_key(&long, &"k".repeat(255)).len() <= 500);
         let id = derived_id(&label, "k1").unwrap();
         assert_eq!(id, derived_id(&label, "k1").unwrap());
         assert_ne!(id, derived_id(&label, "k2").unwrap());
