@@ -16,6 +16,7 @@ use paykassma::client::Error as GatewayError;
 use payments::store::{IdempotencyPut, IdempotencyRecord, NewWithdrawal, Withdrawal};
 use payments::{Label, StoreError, WithdrawalStatus};
 use serde::{Deserialize, Serialize};
+use sha1::Digest;
 
 use super::order::{REQUEST_HASH, WithdrawalBody, gateway_request, withdrawal_id_for};
 use super::view::WithdrawalView;
@@ -45,6 +46,18 @@ impl SubmitResponse {
     }
 }
 
+/// The idempotency record's key for (user, `Idempotency-Key`): length-prefixed, since a label
+/// may contain any separator (`a:b` + `c` must not meet `a` + `b:c`); hashed when it would pass
+/// the store's 512-byte key limit.
+fn idempotency_record_key(label: &Label, idempotency_key: &str) -> String {
+    let key = format!("{}:{label}:{idempotency_key}", label.as_str().len());
+    if key.len() <= 256 {
+        key
+    } else {
+        format!("sha1:{}", hex::encode(sha1::Sha1::digest(key.as_bytes())))
+    }
+}
+
 fn reused() -> ApiError {
     ApiError::unprocessable(
         "idempotency_key_reused",
@@ -61,7 +74,7 @@ pub async fn submit(
 ) -> Result<SubmitResponse, ApiError> {
     let order = body.check()?;
     let request_hash = order.request_hash();
-    let idem_key = format!("{label}:{idempotency_key}");
+    let idem_key = idempotency_record_key(label, idempotency_key);
     if let Some(first) = deps.store.get_idempotency(SCOPE, &idem_key).await? {
         if first.request_hash != request_hash {
             return Err(reused());
@@ -252,6 +265,20 @@ mod tests {
             code: None,
             http_status: 400,
         }
+    }
+
+    #[test]
+    fn record_keys_of_different_users_never_meet() {
+        let a = idempotency_record_key(&Label::parse("a:b").unwrap(), "c");
+        let b = idempotency_record_key(&Label::parse("a").unwrap(), "b:c");
+        assert_ne!(a, b);
+        let long =
+            idempotency_record_key(&Label::parse(&"é".repeat(190)).unwrap(), &"k".repeat(255));
+        assert!(long.len() <= 512 && long.starts_with("sha1:"));
+        assert_eq!(
+            long,
+            idempotency_record_key(&Label::parse(&"é".repeat(190)).unwrap(), &"k".repeat(255))
+        );
     }
 
     #[test]
