@@ -129,6 +129,44 @@ async fn a_never_received_withdrawal_whose_resend_is_refused_is_refunded() {
 }
 
 #[tokio::test]
+async fn a_withdrawal_never_sent_because_the_gateway_was_unreachable_is_sent_by_reconciliation() {
+    let w = World::start().await;
+    w.fund("r8", "1000", "INR", "upi_l").await;
+    // The same store and clock, but a gateway address where nothing listens.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead = url::Url::parse(&format!("http://{}", closed.local_addr().unwrap())).unwrap();
+    drop(closed);
+    let cfg = w.sandbox.config();
+    let unreachable = service::Deps {
+        store: w.deps.store.clone(),
+        gateway: paykassma::client::Client::new(paykassma::client::ClientConfig::new(
+            dead.clone(),
+            dead,
+            cfg.secret.clone(),
+            cfg.withdrawal_private_key.clone(),
+        ))
+        .unwrap(),
+        postback_keys: cfg.postback_keys.clone(),
+        clock: w.deps.clock.clone(),
+        settings: w.deps.settings.clone(),
+    };
+    let r = withdrawals::submit(&unreachable, &label("r8"), "k", imps("150"))
+        .await
+        .unwrap();
+    assert_eq!(r.body.status, "pending");
+    assert_eq!(w.balance("r8", "INR").await, (d("850.00"), d("150.00")));
+    assert!(w.sandbox_withdrawal(&r.body.id).await.is_none());
+
+    w.advance(1_000);
+    let run = reconcile::run(&w.deps).await.unwrap();
+    assert_eq!(run.count("withdrawal_resent"), 1, "{:?}", run.counts);
+    assert_eq!(status_of(&w, &r.body.id).await, "submitted");
+    assert!(w.sandbox_withdrawal(&r.body.id).await.is_some());
+    w.assert_books("r8", "INR").await;
+    assert_second_run_is_quiet(&w).await;
+}
+
+#[tokio::test]
 async fn an_unknown_withdrawal_the_gateway_has_is_confirmed_not_duplicated() {
     let w = World::start().await;
     w.fund("r3", "1000", "INR", "upi_l").await;
