@@ -178,6 +178,8 @@ async fn an_unknown_withdrawal_the_gateway_has_is_confirmed_not_duplicated() {
     w.advance(1_000);
     let run = reconcile::run(&w.deps).await.unwrap();
     // The re-send is refused as a repeated id: proof the gateway has it.
+    assert_eq!(run.count("withdrawal_confirmed"), 1, "{:?}", run.counts);
+    assert_eq!(run.count("withdrawal_resent"), 0);
     assert_eq!(
         status_of(&w, &r.body.id).await,
         "submitted",

@@ -379,8 +379,11 @@ async fn resend(deps: &Deps, w: &Withdrawal, gateway_denies_knowing: bool) -> &'
         );
         return "withdrawal_needs_attention";
     }
+    let taken = matches!(&outcome, Err(e) if withdrawals::already_taken(e));
     match withdrawals::settle_send(deps, w, w.status, outcome).await {
         Ok(after) => match after.status {
+            // The re-send was refused as a repeated id: the gateway had it all along.
+            WithdrawalStatus::Submitted if taken => "withdrawal_confirmed",
             WithdrawalStatus::Submitted => "withdrawal_resent",
             WithdrawalStatus::Rejected => "withdrawal_refunded_after_resend",
             WithdrawalStatus::Processed => "withdrawal_processed",
