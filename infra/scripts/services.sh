@@ -39,7 +39,21 @@ ensure_moto() {
   fi
 }
 
-ensure_all() { ensure_php; ensure_dynamodb_local; ensure_moto; }
+# cfn-lint, the SAM CLI and cargo-lambda (with zig, for arm64) in the same venv, and the
+# aarch64 target for rustc. Puts the venv first on PATH.
+ensure_sam() {
+  ensure_moto
+  if [ ! -x "$TOOLS/venv/bin/sam" ] || [ ! -x "$TOOLS/venv/bin/cfn-lint" ] || [ ! -x "$TOOLS/venv/bin/cargo-lambda" ]; then
+    echo "installing cfn-lint, aws-sam-cli and cargo-lambda into .tools/venv"
+    "$TOOLS/venv/bin/pip" install -q cfn-lint aws-sam-cli cargo-lambda
+  fi
+  if ! rustup target list --installed 2>/dev/null | grep -q '^aarch64-unknown-linux-gnu$'; then
+    rustup target add aarch64-unknown-linux-gnu
+  fi
+  export PATH="$TOOLS/venv/bin:$PATH" SAM_CLI_TELEMETRY=0
+}
+
+ensure_all() { ensure_php; ensure_dynamodb_local; ensure_moto; ensure_sam; }
 
 wait_port() { # host port name
   for _ in $(seq 1 150); do
