@@ -366,3 +366,53 @@ async fn payment_methods_follow_the_switches() {
     assert_eq!(refused["error"]["code"], "amount_out_of_limits");
     assert_eq!(h.ledger_len("kim").await, 0);
 }
+
+#[tokio::test]
+async fn the_ledger_pages_newest_first() {
+    let h = Harness::start().await;
+    for amount in ["101", "102", "103"] {
+        h.sandbox(
+            "/_sandbox/plugin-payments",
+            json!({"label":"pia","amount":amount,"currency_code":"INR","wallet_type":"upi_l"}),
+        )
+        .await;
+        // One at a time, so the order of the entries is the order of the payments.
+        let total = match amount {
+            "101" => "101.00",
+            "102" => "203.00",
+            _ => "306.00",
+        };
+        h.wait_balance("pia", "INR", total).await;
+    }
+    let pia = h.user("pia");
+    let (status, first) = pia.get("/v1/ledger?limit=2").await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    let amounts: Vec<&str> = first["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["amount"].as_str().unwrap())
+        .collect();
+    assert_eq!(amounts, ["103.00", "102.00"]);
+    assert_eq!(first["entries"][0]["kind"], "deposit_credit");
+    let cursor = first["next_cursor"].as_str().expect("a next page");
+    let (status, second) = pia
+        .get(&format!("/v1/ledger?limit=2&cursor={}", urlencode(cursor)))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{second}");
+    assert_eq!(second["entries"].as_array().unwrap().len(), 1);
+    assert_eq!(second["entries"][0]["amount"], "101.00");
+    assert!(second.get("next_cursor").is_none(), "{second}");
+    assert_eq!(h.balance("pia", "INR").await, "306.00");
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
