@@ -41,7 +41,9 @@ cargo nextest run --workspace --locked --no-fail-fast "$@"
 
 if [ "${SKIP_SAM_BUILD:-}" != 1 ]; then
   step "sam build (arm64 release artifacts via cargo-lambda and zig)"
-  sam build --beta-features
+  # cargo-lambda writes where SAM looks (target/lambda in the source tree) only with the
+  # default target directory.
+  env -u CARGO_TARGET_DIR sam build --beta-features
   for d in .aws-sam/build/*Function; do
     printf '%-32s %s\n' "$(basename "$d")" "$(du -b "$d/bootstrap" | cut -f1) bytes"
   done
