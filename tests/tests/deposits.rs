@@ -416,3 +416,22 @@ fn urlencode(s: &str) -> String {
         })
         .collect()
 }
+
+#[tokio::test]
+async fn the_method_list_is_served_from_the_cache_while_the_gateway_fails() {
+    let h = Harness::start().await;
+    let quinn = h.user("quinn");
+    let (status, first) = quinn.get("/v1/payment-methods?currency=INR").await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    h.sandbox(
+        "/_sandbox/faults",
+        json!({"target":"/api/v1/payment-systems","mode":"http500","count":5}),
+    )
+    .await;
+    let (status, cached) = quinn.get("/v1/payment-methods?currency=INR").await;
+    assert_eq!(status, StatusCode::OK, "{cached}");
+    assert_eq!(cached, first);
+    // Another currency is not cached yet: the gateway's failure shows.
+    let (status, body) = quinn.get("/v1/payment-methods?currency=USD").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+}
