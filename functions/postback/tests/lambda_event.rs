@@ -44,12 +44,17 @@ fn deps(allowed: &str) -> Arc<Deps> {
 
 /// A deposit postback of 250 INR for `bob`, signed (P).
 fn signed_postback() -> String {
+    signed_postback_for_order("")
+}
+
+/// The same, naming our deposit `order` (signed: it is inside `additional_data`).
+fn signed_postback_for_order(order: &str) -> String {
     let entry = PhpValue::Map(vec![
         ("amount".into(), PhpValue::string("250.00")),
         ("currency_code".into(), PhpValue::string("INR")),
         ("wallet_type".into(), PhpValue::string("upi_l")),
         ("transaction_id".into(), PhpValue::string("777788889999")),
-        ("plugin_custom_order_id".into(), PhpValue::string("")),
+        ("plugin_custom_order_id".into(), PhpValue::string(order)),
     ]);
     let body = vec![
         ("wallet_type".to_string(), PhpValue::string("upi_l")),
@@ -131,4 +136,40 @@ async fn allowed_source_is_applied_once_and_others_are_refused() {
     assert_eq!(status, 200);
     assert_eq!(available(&d, "eve").await, None);
     assert_eq!(available(&d, "bob").await.as_deref(), Some("250"));
+}
+
+#[tokio::test]
+async fn a_relabelled_first_delivery_credits_the_order_owner() {
+    use payments::store::NewDeposit;
+    use payments::{Currency, DepositId, Money};
+
+    let d = deps("203.0.113.9");
+    let inr = Currency::parse("INR").unwrap();
+    let id = DepositId::parse("dep-bob-1").unwrap();
+    d.store
+        .create_deposit(NewDeposit {
+            id: id.clone(),
+            label: Label::parse("bob").unwrap(),
+            currency: inr,
+            amount: Some(Money::parse("250.00", "INR").unwrap()),
+            wallet_type: "upi_l".into(),
+            details: Default::default(),
+            created_at: time::OffsetDateTime::now_utc(),
+        })
+        .await
+        .unwrap();
+    // A man in the middle rewrites the unsigned top-level label before the first delivery.
+    let forged =
+        signed_postback_for_order("dep-bob-1").replace("\"label\":\"bob\"", "\"label\":\"eve\"");
+    assert!(forged.contains("\"label\":\"eve\""));
+    let (status, body) = call(d.clone(), event("203.0.113.9", &forged)).await;
+    assert_eq!((status, body.as_str()), (200, r#"{"status":"ok"}"#));
+    assert_eq!(
+        available(&d, "eve").await,
+        None,
+        "the body's label is not signed"
+    );
+    assert_eq!(available(&d, "bob").await.as_deref(), Some("250"));
+    let deposit = d.store.get_deposit(&id).await.unwrap().unwrap();
+    assert_eq!(deposit.status, payments::DepositStatus::Credited);
 }

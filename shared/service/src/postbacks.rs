@@ -103,10 +103,53 @@ fn our_deposit(p: &Postback) -> Option<DepositId> {
         .find_map(|id| DepositId::parse(id).ok())
 }
 
+/// The currency paid: the entries' `currency_code` when they name one (signed under (P)),
+/// else the top-level one. Entries that disagree with each other are not a payment we can book.
+fn paid_currency(p: &Postback) -> Result<&str, ApiError> {
+    let mut codes = p
+        .additional_data
+        .iter()
+        .filter_map(|e| e.currency_code.as_deref());
+    match codes.next() {
+        None => Ok(p.currency_code.as_str()),
+        Some(first) if codes.all(|c| c == first) => {
+            if first != p.currency_code {
+                tracing::warn!(top_level = %p.currency_code, entries = %first,
+                    "postback currency differs from its entries; booking the signed entries'");
+            }
+            Ok(first)
+        }
+        Some(_) => Err(ApiError::Malformed(
+            "postback entries carry different currencies".into(),
+        )),
+    }
+}
+
+/// Whose money it is. The (P) signature does not cover the top-level `label`, but it does
+/// cover `plugin_custom_order_id`: when that names a deposit of ours, its owner is credited,
+/// whatever label the body claims. Only a payment without an order of ours (the payment
+/// window) is credited by the body's label.
+async fn owner(
+    deps: &Deps,
+    p: &Postback,
+    deposit_id: Option<&DepositId>,
+) -> Result<Label, ApiError> {
+    if let Some(id) = deposit_id
+        && let Some(deposit) = deps.store.get_deposit(id).await?
+    {
+        if deposit.label.as_str() != p.label {
+            tracing::warn!(deposit_id = %id.as_str(), postback_label = %p.label,
+                "postback label differs from the deposit's owner; crediting the owner");
+        }
+        return Ok(deposit.label);
+    }
+    Label::parse(&p.label).map_err(|e| ApiError::Malformed(format!("postback label: {e}")))
+}
+
 async fn apply_deposit(deps: &Deps, p: &Postback, raw: &str) -> Result<ApplyOutcome, ApiError> {
-    let label =
-        Label::parse(&p.label).map_err(|e| ApiError::Malformed(format!("postback label: {e}")))?;
-    let currency = Currency::parse(&p.currency_code)
+    let deposit_id = our_deposit(p);
+    let label = owner(deps, p, deposit_id.as_ref()).await?;
+    let currency = Currency::parse(paid_currency(p)?)
         .map_err(|e| ApiError::Malformed(format!("postback currency_code: {e}")))?;
     let money = Money::new(paid_amount(p), currency)
         .map_err(|e| ApiError::Malformed(format!("postback amount: {e}")))?;
@@ -115,7 +158,7 @@ async fn apply_deposit(deps: &Deps, p: &Postback, raw: &str) -> Result<ApplyOutc
         dedupe_key: dedupe_key.clone(),
         label: label.clone(),
         money,
-        deposit_id: our_deposit(p),
+        deposit_id,
         wallet_type: Some(p.wallet_type.clone()).filter(|w| !w.is_empty()),
         raw_body: raw.to_string(),
         received_at: deps.clock.now(),
