@@ -23,6 +23,8 @@ use serde_json::Value;
 
 pub use serde_json::json;
 
+pub mod reliability;
+
 /// A running stack on DynamoDB Local with its own table.
 pub struct Harness {
     pub stack: Stack,
