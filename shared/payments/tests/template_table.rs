@@ -9,7 +9,10 @@ fn template_table_matches_the_code_definition() {
     let text = std::fs::read_to_string(path).expect("template.yaml at the repository root");
     let template: serde_yaml::Value = serde_yaml::from_str(&text).expect("template.yaml is YAML");
     let table = &template["Resources"]["Table"];
-    assert_eq!(table["Type"], serde_yaml::Value::from("AWS::DynamoDB::Table"));
+    assert_eq!(
+        table["Type"],
+        serde_yaml::Value::from("AWS::DynamoDB::Table")
+    );
     let deployed: serde_json::Value =
         serde_json::to_value(&table["Properties"]).expect("table properties convert to JSON");
     assert_eq!(
