@@ -83,6 +83,12 @@ fn halves(
     (Arc::new(first), Arc::new(second))
 }
 
+/// A path as the report shows it: relative to the workspace when inside it.
+fn shown(path: &Path) -> String {
+    let ws = workspace();
+    path.strip_prefix(&ws).unwrap_or(path).display().to_string()
+}
+
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
@@ -223,7 +229,7 @@ async fn bench(args: Args) -> anyhow::Result<()> {
         .unwrap_or_else(|| workspace().join("target/emulator-report.md"));
     let emulator = std::fs::read_to_string(&emulator_path)
         .ok()
-        .map(|text| (emulator_path.display().to_string(), text));
+        .map(|text| (shown(&emulator_path), text));
 
     let report = Report {
         date,
@@ -237,7 +243,7 @@ async fn bench(args: Args) -> anyhow::Result<()> {
         e2e,
         e2e_runs: args.e2e_runs,
         artifacts,
-        build_dir: build_dir.display().to_string(),
+        build_dir: shown(&build_dir),
         memory_idle,
         memory_after,
         emulator,
