@@ -78,6 +78,9 @@ impl Parser<'_> {
         }
         self.i += 1; // '{'
         let mut entries: Vec<(String, PhpValue)> = Vec::new();
+        // Repeated-key lookups: a linear scan for small objects, an index once an object grows
+        // (a postback's `converted_amount` has ~170 keys; scanning made parsing quadratic).
+        let mut index: Option<std::collections::HashMap<String, usize>> = None;
         self.skip_ws();
         if self.peek() == Some(b'}') {
             self.i += 1;
@@ -97,9 +100,28 @@ impl Parser<'_> {
             self.skip_ws();
             let v = self.value(depth)?;
             // json_decode keeps the first position of a repeated key and the last value.
-            match entries.iter_mut().find(|(k, _)| *k == key) {
-                Some(slot) => slot.1 = v,
-                None => entries.push((key, v)),
+            const INDEX_FROM: usize = 16;
+            if index.is_none() && entries.len() >= INDEX_FROM {
+                index = Some(
+                    entries
+                        .iter()
+                        .enumerate()
+                        .map(|(i, (k, _))| (k.clone(), i))
+                        .collect(),
+                );
+            }
+            let existing = match &index {
+                Some(ix) => ix.get(&key).copied(),
+                None => entries.iter().position(|(k, _)| *k == key),
+            };
+            match existing {
+                Some(at) => entries[at].1 = v,
+                None => {
+                    if let Some(ix) = index.as_mut() {
+                        ix.insert(key.clone(), entries.len());
+                    }
+                    entries.push((key, v));
+                }
             }
             self.skip_ws();
             match self.peek() {
@@ -302,6 +324,22 @@ mod tests {
                 ("b".into(), PhpValue::int(2))
             ])
         );
+    }
+
+    #[test]
+    fn repeated_keys_in_large_objects_behave_the_same() {
+        let mut text = String::from("{");
+        for i in 0..40 {
+            text.push_str(&format!("\"k{i}\":{i},"));
+        }
+        text.push_str("\"k3\":\"again\",\"k39\":null,\"new\":1}");
+        let PhpValue::Map(entries) = parse(text.as_bytes()).unwrap() else {
+            panic!()
+        };
+        assert_eq!(entries.len(), 41);
+        assert_eq!(entries[3], ("k3".to_string(), PhpValue::string("again")));
+        assert_eq!(entries[39], ("k39".to_string(), PhpValue::Null));
+        assert_eq!(entries[40].0, "new");
     }
 
     #[test]
