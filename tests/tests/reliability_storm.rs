@@ -2,7 +2,9 @@
 //! sandbox gateway at concurrency 64, a share of them delivered twice at once by the sandbox's
 //! `duplicate` fault and more replayed by hand while the storm runs: every unique payment is
 //! credited exactly once, each user's ledger equals the balance to the cent, every order's
-//! deposit is `credited`, and every postback was delivered.
+//! deposit is `credited`, and every postback was delivered. Payments are paced so that at most
+//! 64 postbacks wait for their first acknowledgement (an unbounded backlog only measures how
+//! long DynamoDB Local takes to dig out of it; see docs/reliability.md).
 
 use std::time::{Duration, Instant};
 
