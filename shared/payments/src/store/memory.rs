@@ -93,6 +93,30 @@ fn page_of<T: Clone>(
     })
 }
 
+/// One page of open (non-terminal) records created before `older_than`, oldest first, keyed
+/// like the DynamoDB adapter's sparse index so cursors mean the same on both.
+fn open_page<T: Clone>(
+    records: impl Iterator<Item = (OffsetDateTime, String, bool, T)>,
+    older_than: OffsetDateTime,
+    page: &PageRequest,
+) -> Result<Page<T>, StoreError> {
+    let after = page
+        .cursor
+        .as_deref()
+        .map(|c| keys::decode_cursor(c, ""))
+        .transpose()?;
+    let limit_sk = keys::sort_time(older_than);
+    let mut open: Vec<(String, T)> = records
+        .filter(|(_, _, terminal, _)| !terminal)
+        .map(|(created_at, id, _, r)| (keys::open_sk(created_at, &id), r))
+        .filter(|(k, _)| *k < limit_sk)
+        .collect();
+    open.sort_by(|a, b| a.0.cmp(&b.0));
+    page_of(open.into_iter(), page, |k| {
+        after.as_deref().is_none_or(|a| k > a)
+    })
+}
+
 #[async_trait]
 impl Store for MemoryStore {
     async fn create_deposit(&self, d: NewDeposit) -> Result<Deposit, StoreError> {
@@ -221,24 +245,16 @@ impl Store for MemoryStore {
         older_than: OffsetDateTime,
         page: PageRequest,
     ) -> Result<Page<Deposit>, StoreError> {
-        let after = page
-            .cursor
-            .as_deref()
-            .map(|c| keys::decode_cursor(c, ""))
-            .transpose()?;
-        let limit_sk = keys::sort_time(older_than);
         let st = self.lock();
-        let mut open: Vec<(String, Deposit)> = st
-            .deposits
-            .values()
-            .filter(|d| !d.status.is_terminal())
-            .map(|d| (keys::open_sk(d.created_at, d.id.as_str()), d.clone()))
-            .filter(|(k, _)| *k < limit_sk)
-            .collect();
-        open.sort_by(|a, b| a.0.cmp(&b.0));
-        page_of(open.into_iter(), &page, |k| {
-            after.as_deref().is_none_or(|a| k > a)
-        })
+        let records = st.deposits.values().map(|d| {
+            (
+                d.created_at,
+                d.id.as_str().to_string(),
+                d.status.is_terminal(),
+                d.clone(),
+            )
+        });
+        open_page(records, older_than, &page)
     }
 
     async fn create_withdrawal_with_debit(
@@ -346,24 +362,16 @@ impl Store for MemoryStore {
         older_than: OffsetDateTime,
         page: PageRequest,
     ) -> Result<Page<Withdrawal>, StoreError> {
-        let after = page
-            .cursor
-            .as_deref()
-            .map(|c| keys::decode_cursor(c, ""))
-            .transpose()?;
-        let limit_sk = keys::sort_time(older_than);
         let st = self.lock();
-        let mut open: Vec<(String, Withdrawal)> = st
-            .withdrawals
-            .values()
-            .filter(|w| !w.status.is_terminal())
-            .map(|w| (keys::open_sk(w.created_at, w.id.as_str()), w.clone()))
-            .filter(|(k, _)| *k < limit_sk)
-            .collect();
-        open.sort_by(|a, b| a.0.cmp(&b.0));
-        page_of(open.into_iter(), &page, |k| {
-            after.as_deref().is_none_or(|a| k > a)
-        })
+        let records = st.withdrawals.values().map(|w| {
+            (
+                w.created_at,
+                w.id.as_str().to_string(),
+                w.status.is_terminal(),
+                w.clone(),
+            )
+        });
+        open_page(records, older_than, &page)
     }
 
     async fn record_postback(&self, record: PostbackRecord) -> Result<bool, StoreError> {
