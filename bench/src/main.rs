@@ -21,10 +21,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context;
+use aws_adapters::dynamo::{DynamoStore, table};
 use clap::{Parser, Subcommand};
 use paykassma_sandbox::SandboxConfig;
 use payments::Store;
-use payments::store::dynamo::{DynamoStore, table};
 
 use crate::report::{PostbackLevel, Report};
 use crate::stack_process::StackProcess;

@@ -15,8 +15,9 @@ use paykassma::php::PhpValue;
 use paykassma::postback::Postback;
 use paykassma::signature::{PostbackKeys, Scheme, SignError, sign_postback_body, verify_postback};
 use payments::store::{CreditOutcome, DepositCredit, NewDeposit};
-use payments::{Currency, DepositId, DepositStatus, Label, Money, Store, postback_key};
+use payments::{Currency, DepositId, DepositStatus, Label, Money, Store};
 use rust_decimal::Decimal;
+use service::postback_key;
 use time::OffsetDateTime;
 
 use crate::load;

@@ -10,10 +10,8 @@ use paykassma::client::{Client, ClientConfig};
 use paykassma::signature::PostbackKeys;
 use payments::Label;
 use payments::store::DepositCredit;
-use payments::store::memory::MemoryStore;
 use rust_decimal::Decimal;
 use service::Deps;
-use service::clock::SystemClock;
 use tower::ServiceExt;
 
 fn deps(claim: &str) -> Arc<Deps> {
@@ -27,16 +25,11 @@ fn deps(claim: &str) -> Arc<Deps> {
     .unwrap();
     let mut settings = service::Settings::from_lookup(|_| None).unwrap();
     settings.auth_claim = claim.to_string();
-    Arc::new(Deps {
-        store: Arc::new(MemoryStore::new()),
-        gateway,
-        postback_keys: PostbackKeys {
-            access_key: Secret::new("a"),
-            private_key: Secret::new("p"),
-        },
-        clock: Arc::new(SystemClock),
-        settings,
-    })
+    let keys = PostbackKeys {
+        access_key: Secret::new("a"),
+        private_key: Secret::new("p"),
+    };
+    Arc::new(Deps::builder(gateway, keys).settings(settings).build())
 }
 
 /// An API Gateway v2 event for `GET /v1/balance` with the given JWT claims and headers.

@@ -75,11 +75,11 @@ mod tests {
     use paykassma::Secret;
     use paykassma::client::{Client, ClientConfig};
     use paykassma::signature::PostbackKeys;
-    use payments::Store;
     use payments::store::memory::MemoryStore;
-    use service::clock::SystemClock;
+    use payments::store::prelude::*;
+
     use service::http::DevIdentity;
-    use service::settings::Settings;
+
     use tower::ServiceExt;
 
     use super::*;
@@ -93,16 +93,11 @@ mod tests {
             Secret::new("w"),
         ))
         .unwrap();
-        Arc::new(Deps {
-            store,
-            gateway,
-            postback_keys: PostbackKeys {
-                access_key: Secret::new("a"),
-                private_key: Secret::new("p"),
-            },
-            clock: Arc::new(SystemClock),
-            settings: Settings::from_lookup(|_| None).unwrap(),
-        })
+        let keys = PostbackKeys {
+            access_key: Secret::new("a"),
+            private_key: Secret::new("p"),
+        };
+        Arc::new(Deps::builder(gateway, keys).store(store).build())
     }
 
     async fn call(

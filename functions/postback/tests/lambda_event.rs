@@ -9,9 +9,7 @@ use paykassma::client::{Client, ClientConfig};
 use paykassma::php::PhpValue;
 use paykassma::signature::{PostbackKeys, Scheme, sign_postback_body};
 use payments::Label;
-use payments::store::memory::MemoryStore;
 use service::Deps;
-use service::clock::SystemClock;
 use tower::ServiceExt;
 
 fn keys() -> PostbackKeys {
@@ -33,13 +31,7 @@ fn deps(allowed: &str) -> Arc<Deps> {
     let settings =
         service::Settings::from_lookup(|k| (k == "POSTBACK_ALLOWED_IPS").then(|| allowed.into()))
             .unwrap();
-    Arc::new(Deps {
-        store: Arc::new(MemoryStore::new()),
-        gateway,
-        postback_keys: keys(),
-        clock: Arc::new(SystemClock),
-        settings,
-    })
+    Arc::new(Deps::builder(gateway, keys()).settings(settings).build())
 }
 
 /// A deposit postback of 250 INR for `bob`, signed (P).

@@ -43,13 +43,9 @@ pub fn every(deps: Arc<Deps>, period: Duration) -> tokio::task::JoinHandle<()> {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
 
     use paykassma::client::{Client, ClientConfig};
     use paykassma_sandbox::{Sandbox, SandboxConfig};
-    use payments::store::memory::MemoryStore;
-    use service::clock::SystemClock;
-    use service::settings::Settings;
 
     use super::*;
 
@@ -65,13 +61,7 @@ mod tests {
             cfg.withdrawal_private_key.clone(),
         ))
         .unwrap();
-        let deps = Deps {
-            store: Arc::new(MemoryStore::new()),
-            gateway,
-            postback_keys: cfg.postback_keys.clone(),
-            clock: Arc::new(SystemClock),
-            settings: Settings::from_lookup(|_| None).unwrap(),
-        };
+        let deps = Deps::builder(gateway, cfg.postback_keys.clone()).build();
         let event: EventBridgeEvent<serde_json::Value> = serde_json::from_value(serde_json::json!({
             "version": "0", "id": "e1", "detail-type": "Scheduled Event", "source": "aws.events",
             "account": "123456789012", "time": "2026-01-01T00:00:00Z", "region": "eu-west-1",

@@ -61,10 +61,9 @@ mod tests {
     use paykassma::Secret;
     use paykassma::client::{Client, ClientConfig};
     use paykassma::signature::PostbackKeys;
-    use payments::store::memory::MemoryStore;
-    use service::clock::SystemClock;
+
     use service::http::DevIdentity;
-    use service::settings::Settings;
+
     use tower::ServiceExt;
 
     use super::*;
@@ -79,16 +78,11 @@ mod tests {
             Secret::new("w"),
         ))
         .unwrap();
-        Arc::new(Deps {
-            store: Arc::new(MemoryStore::new()),
-            gateway,
-            postback_keys: PostbackKeys {
-                access_key: Secret::new("a"),
-                private_key: Secret::new("p"),
-            },
-            clock: Arc::new(SystemClock),
-            settings: Settings::from_lookup(|_| None).unwrap(),
-        })
+        let keys = PostbackKeys {
+            access_key: Secret::new("a"),
+            private_key: Secret::new("p"),
+        };
+        Arc::new(Deps::builder(gateway, keys).build())
     }
 
     async fn call(req: Request<Body>, user: Option<&str>) -> (StatusCode, serde_json::Value) {

@@ -88,8 +88,8 @@ async fn real_binaries_answer_real_events() {
     // A fresh table and a secret in moto holding the sandbox's keys.
     let suffix = uuid_suffix();
     let table = format!("emulator-{suffix}");
-    let ddb = payments::store::dynamo::DynamoStore::client(Some(&dynamodb)).await;
-    payments::store::dynamo::table::create_table_if_missing(&ddb, &table)
+    let ddb = aws_adapters::dynamo::DynamoStore::client(Some(&dynamodb)).await;
+    aws_adapters::dynamo::table::create_table_if_missing(&ddb, &table)
         .await
         .expect("table");
     let sm_conf = aws_config::defaults(aws_config::BehaviorVersion::latest())

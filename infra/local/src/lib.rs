@@ -12,6 +12,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use aws_adapters::dynamo::{DynamoStore, table};
 use axum::extract::Request;
 use axum::middleware::{self, Next};
 use axum::response::Response;
@@ -20,9 +21,7 @@ use axum::{Json, Router};
 use paykassma::client::{Client, ClientConfig};
 use paykassma_sandbox::{Sandbox, SandboxConfig, SandboxHandle};
 use payments::Store;
-use payments::store::dynamo::{DynamoStore, table};
-use payments::store::memory::MemoryStore;
-use service::clock::{Clock, SystemClock};
+use payments::clock::{Clock, SystemClock};
 use service::http::DevIdentity;
 use service::{ApiError, Deps, Settings};
 use tokio::net::TcpListener;
@@ -94,11 +93,7 @@ impl StackConfig {
 
 /// The settings' defaults (no environment read).
 pub fn default_settings() -> Settings {
-    match Settings::from_lookup(|_| None) {
-        Ok(s) => s,
-        // The defaults are constants; failing here is a programming error caught by tests.
-        Err(e) => panic!("default settings: {e}"),
-    }
+    Settings::default()
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -154,28 +149,28 @@ impl Stack {
             sandbox.config().withdrawal_private_key.clone(),
         );
         let gateway = Client::new(client_config).map_err(|e| StackError::Client(e.to_string()))?;
-        let store: Arc<dyn Store> = match &config.store {
-            StoreChoice::Memory => Arc::new(MemoryStore::new()),
-            StoreChoice::Dynamo {
-                endpoint,
-                table: name,
-            } => {
-                let client = DynamoStore::client(Some(endpoint)).await;
-                if table::create_table_if_missing(&client, name).await? {
-                    tracing::info!(table = %name, "created the DynamoDB table");
-                }
-                Arc::new(DynamoStore::new(client, name.clone()))
-            }
-        };
         let mut settings = config.settings.clone();
         settings.postback_scheme = sandbox.config().postback_scheme;
-        let deps = Arc::new(Deps {
-            store,
-            gateway,
-            postback_keys,
-            clock: config.clock.clone(),
-            settings,
-        });
+        let mut builder = Deps::builder(gateway, postback_keys)
+            .clock(config.clock.clone())
+            .settings(settings);
+        if let StoreChoice::Dynamo {
+            endpoint,
+            table: name,
+        } = &config.store
+        {
+            let client = DynamoStore::client(Some(endpoint)).await;
+            if table::create_table_if_missing(&client, name).await? {
+                tracing::info!(table = %name, "created the DynamoDB table");
+            }
+            let store: Arc<dyn Store> = Arc::new(DynamoStore::with_clock(
+                client,
+                name.clone(),
+                builder.clock_handle(),
+            ));
+            builder = builder.store(store);
+        }
+        let deps = Arc::new(builder.build());
         let app = app(deps.clone());
         let (shutdown, mut rx) = watch::channel(false);
         let server = tokio::spawn(async move {

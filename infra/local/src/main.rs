@@ -37,7 +37,8 @@ async fn main() -> anyhow::Result<()> {
     config.sandbox.port = args.sandbox_port;
     config.reconcile_every = (args.reconcile_seconds > 0)
         .then(|| std::time::Duration::from_secs(args.reconcile_seconds));
-    config.settings = service::Settings::from_env().context("settings from the environment")?;
+    config.settings = service::Settings::from_lookup(|name| std::env::var(name).ok())
+        .context("settings from the environment")?;
     if let Some(endpoint) = args.dynamodb {
         config.store = StoreChoice::Dynamo {
             endpoint,

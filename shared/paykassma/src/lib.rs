@@ -4,10 +4,12 @@
 //! - [`php`]: the PHP value model and JSON emulation those signatures rest on.
 //! - [`postback`]: typed postbacks read leniently from verified bodies.
 //! - [`money`]: exact amounts from numbers or strings.
+//! - [`credentials`]: the merchant's four gateway keys and the port that provides them.
 //!
 //! No AWS code lives here: the crate can be published on its own.
 
 pub mod client;
+pub mod credentials;
 pub mod money;
 pub mod php;
 pub mod postback;

@@ -3,16 +3,13 @@
 //! - [`money`]: exact amounts and supported currencies.
 //! - [`ids`]: labels, deposit and withdrawal ids.
 //! - [`status`]: deposit and withdrawal state machines.
-//! - [`store`]: the `Store` port with DynamoDB and in-memory adapters; an exactly-once ledger.
-//! - [`postback_key`]: dedupe keys that make postbacks apply once.
-//! - [`secrets`]: the gateway secrets, from Secrets Manager (cached) or the environment.
-//! - [`config`]: configuration from the environment, with errors naming the variable.
+//! - [`store`]: the `Store` port (one trait per aggregate) and its in-memory adapter; an
+//!   exactly-once ledger. The DynamoDB adapter lives in `aws-adapters`.
+//! - [`clock`]: time as a dependency.
 
-pub mod config;
+pub mod clock;
 pub mod ids;
 pub mod money;
-pub mod postback_key;
-pub mod secrets;
 pub mod status;
 pub mod store;
 

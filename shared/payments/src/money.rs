@@ -174,8 +174,10 @@ impl Money {
     /// Parses decimal text (`"500"`, `"99.5"`) and a currency code.
     pub fn parse(amount: &str, currency: &str) -> Result<Self, MoneyError> {
         let currency = Currency::parse(currency)?;
-        let amount = paykassma::money::parse_decimal(amount)
-            .ok_or_else(|| MoneyError::NotANumber(amount.to_string()))?;
+        let text = amount.trim();
+        let amount = Decimal::from_str(text)
+            .or_else(|_| Decimal::from_scientific(text))
+            .map_err(|_| MoneyError::NotANumber(amount.to_string()))?;
         Self::new(amount, currency)
     }
 

@@ -1,25 +1,18 @@
-//! Building [`Deps`] from the environment, once per cold start: the infrastructure and secrets
-//! through [`payments::config::Config`] (table, endpoints, Secrets Manager or the four
-//! `PAYKASSMA_*` variables, gateway hosts and timeout), the behaviour through
-//! [`Settings::from_env`]. Every problem is a startup error naming the variable; secret values
-//! never appear in it.
-
-use std::sync::Arc;
+//! Building [`Deps`] from the environment, once per cold start: one [`Config`] (table,
+//! endpoints, Secrets Manager or the four `PAYKASSMA_*` variables, gateway hosts and timeout,
+//! and the behaviour settings), then the secrets, the gateway client and the DynamoDB store.
+//! Every problem is a startup error naming the variable; secret values never appear in it.
 
 use paykassma::client::{Client, ClientConfig};
-use payments::config::{Config, ConfigError};
-use payments::secrets::SecretsError;
+use paykassma::credentials::SecretsError;
 
 use crate::Deps;
-use crate::clock::SystemClock;
-use crate::settings::{Settings, SettingsError};
+use crate::config::{Config, ConfigError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum BootstrapError {
     #[error(transparent)]
     Config(#[from] ConfigError),
-    #[error(transparent)]
-    Settings(#[from] SettingsError),
     #[error("gateway secrets: {0}")]
     Secrets(#[from] SecretsError),
     #[error("gateway client: {0}")]
@@ -27,15 +20,13 @@ pub enum BootstrapError {
 }
 
 impl Deps {
-    /// Everything from the environment (see [`Config`] and [`Settings`] for the variables).
+    /// Everything from the environment (see [`Config`] for the variables).
     pub async fn from_env() -> Result<Self, BootstrapError> {
-        let config = Config::from_env()?;
-        let settings = Settings::from_env()?;
-        Self::from_config(&config, settings).await
+        Self::from_config(&Config::from_env()?).await
     }
 
     /// Everything from an explicit configuration.
-    pub async fn from_config(config: &Config, settings: Settings) -> Result<Self, BootstrapError> {
+    pub async fn from_config(config: &Config) -> Result<Self, BootstrapError> {
         let secrets = config.secrets_provider().await?.gateway_secrets().await?;
         let mut client = ClientConfig::new(
             config.api_base.clone(),
@@ -45,13 +36,12 @@ impl Deps {
         );
         client.timeout = config.gateway_timeout;
         let gateway = Client::new(client).map_err(|e| BootstrapError::Client(e.to_string()))?;
-        Ok(Deps {
-            store: Arc::new(config.dynamo_store().await),
-            gateway,
-            postback_keys: secrets.postback_keys(),
-            clock: Arc::new(SystemClock),
-            settings,
-        })
+        let builder = Deps::builder(gateway, secrets.postback_keys());
+        let store = std::sync::Arc::new(config.dynamo_store(builder.clock_handle()).await);
+        Ok(builder
+            .store(store)
+            .settings(config.settings.clone())
+            .build())
     }
 }
 
@@ -81,8 +71,7 @@ mod tests {
             ("PAYKASSMA_API_BASE", "https://api.example.test"),
             ("PAYKASSMA_PLUGIN_BASE", "https://plugin.example.test"),
         ]);
-        let settings = Settings::from_lookup(|_| None).unwrap();
-        let deps = Deps::from_config(&c, settings).await.unwrap();
+        let deps = Deps::from_config(&c).await.unwrap();
         assert_eq!(deps.postback_keys.access_key.expose(), "acc-3");
         assert_eq!(deps.postback_keys.private_key.expose(), "priv-4");
         assert_eq!(deps.gateway.config().secret.expose(), "plug-secret-1");

@@ -1,12 +1,15 @@
-//! Everything a use case needs, built once per cold start and shared by reference.
+//! Everything a use case needs, built once per cold start and shared by reference, and the one
+//! builder ([`DepsBuilder`]) that assembles it: Lambda bootstrap, the local stack and every test
+//! build their [`Deps`] through it, so a new dependency is added in one place.
 
 use std::sync::Arc;
 
 use paykassma::client::Client;
 use paykassma::signature::PostbackKeys;
 use payments::Store;
+use payments::clock::{Clock, SystemClock};
+use payments::store::memory::MemoryStore;
 
-use crate::clock::Clock;
 use crate::settings::Settings;
 
 /// The dependencies of every use case: the store, the gateway client (its secrets inside),
@@ -27,5 +30,84 @@ impl std::fmt::Debug for Deps {
             .field("postback_keys", &self.postback_keys)
             .field("settings", &self.settings)
             .finish_non_exhaustive()
+    }
+}
+
+impl Deps {
+    /// Starts a builder for the gateway `client` and its postback keys. Defaults: the system
+    /// clock, the settings' defaults, an in-memory store on the builder's clock.
+    pub fn builder(gateway: Client, postback_keys: PostbackKeys) -> DepsBuilder {
+        DepsBuilder {
+            gateway,
+            postback_keys,
+            store: None,
+            clock: Arc::new(SystemClock),
+            settings: None,
+        }
+    }
+}
+
+/// Builds [`Deps`]. The store is made last, from the builder's clock, unless one is given.
+pub struct DepsBuilder {
+    gateway: Client,
+    postback_keys: PostbackKeys,
+    store: Option<StoreSource>,
+    clock: Arc<dyn Clock>,
+    settings: Option<Settings>,
+}
+
+/// Makes a store from the clock it must stamp records with.
+type MakeStore = Box<dyn FnOnce(Arc<dyn Clock>) -> Arc<dyn Store> + Send>;
+
+enum StoreSource {
+    Given(Arc<dyn Store>),
+    Make(MakeStore),
+}
+
+impl DepsBuilder {
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The clock the built [`Deps`] will carry (for stores built outside the builder).
+    pub fn clock_handle(&self) -> Arc<dyn Clock> {
+        self.clock.clone()
+    }
+
+    pub fn settings(mut self, settings: Settings) -> Self {
+        self.settings = Some(settings);
+        self
+    }
+
+    /// A store built already (its clock is the caller's business).
+    pub fn store(mut self, store: Arc<dyn Store>) -> Self {
+        self.store = Some(StoreSource::Given(store));
+        self
+    }
+
+    /// A store made from the builder's clock when [`Self::build`] runs, so records are
+    /// stamped by the same clock the use cases read.
+    pub fn store_with_clock(
+        mut self,
+        make: impl FnOnce(Arc<dyn Clock>) -> Arc<dyn Store> + Send + 'static,
+    ) -> Self {
+        self.store = Some(StoreSource::Make(Box::new(make)));
+        self
+    }
+
+    pub fn build(self) -> Deps {
+        let store = match self.store {
+            Some(StoreSource::Given(s)) => s,
+            Some(StoreSource::Make(make)) => make(self.clock.clone()),
+            None => Arc::new(MemoryStore::with_clock(self.clock.clone())),
+        };
+        Deps {
+            store,
+            gateway: self.gateway,
+            postback_keys: self.postback_keys,
+            clock: self.clock,
+            settings: self.settings.unwrap_or_default(),
+        }
     }
 }

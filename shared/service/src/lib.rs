@@ -5,18 +5,19 @@
 pub mod account;
 pub mod admin;
 pub mod bootstrap;
-pub mod clock;
+pub mod config;
 pub mod deposits;
 pub mod deps;
 pub mod http;
 pub mod methods;
 pub mod metrics;
+pub mod postback_key;
 pub mod postbacks;
 pub mod reconcile;
 pub mod settings;
 pub mod telemetry;
 pub mod withdrawals;
 
-pub use deps::Deps;
+pub use deps::{Deps, DepsBuilder};
 pub use http::ApiError;
 pub use settings::Settings;

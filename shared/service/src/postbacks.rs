@@ -7,7 +7,9 @@ use paykassma::php::PhpValue;
 use paykassma::postback::{Direction, Postback};
 use paykassma::signature::{VerifyError, verify_postback};
 use payments::store::{CreditOutcome, DepositCredit, DepositEffect};
-use payments::{Currency, DepositId, Label, Money, postback_key};
+use payments::{Currency, DepositId, Label, Money};
+
+use crate::postback_key;
 
 use crate::Deps;
 use crate::http::{ApiError, MAX_BODY_BYTES};

@@ -1,5 +1,6 @@
-//! The application's behaviour settings (not secrets, not infrastructure), read from the
-//! environment with defaults; a bad value is a startup error naming the variable.
+//! The application's behaviour settings (not secrets, not infrastructure), part of the one
+//! [`Config`](crate::config::Config) read at cold start; a bad value is a startup error naming
+//! the variable.
 
 use std::net::IpAddr;
 use std::time::Duration;
@@ -7,12 +8,7 @@ use std::time::Duration;
 use paykassma::signature::Scheme;
 use url::Url;
 
-#[derive(Debug, thiserror::Error)]
-#[error("environment variable {name}: {problem}")]
-pub struct SettingsError {
-    pub name: &'static str,
-    pub problem: String,
-}
+use crate::config::ConfigError;
 
 /// Reconciliation: what counts as stale, when things expire, how big the batches are.
 #[derive(Clone, Debug)]
@@ -67,42 +63,51 @@ pub struct Settings {
     pub reconcile: ReconcileSettings,
 }
 
+impl Default for Settings {
+    /// Every setting at its default (nothing read from the environment).
+    fn default() -> Self {
+        // An empty lookup leaves every value at its constant default, which parses: a failure
+        // here is a programming error, caught by `defaults_apply_when_unset`.
+        Self::from_lookup(|_| None).unwrap_or_else(|e| panic!("default settings: {e}"))
+    }
+}
+
 impl Settings {
     /// Reads the settings through `lookup` (the process environment in production; a map in
     /// tests, so they never mutate global state).
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let get = |name: &str| {
             lookup(name)
                 .map(|v| v.trim().to_string())
                 .filter(|v| !v.is_empty())
         };
-        let secs = |name: &'static str, default: u64| -> Result<Duration, SettingsError> {
-            match get(name) {
-                None => Ok(Duration::from_secs(default)),
-                Some(v) => v
-                    .parse::<u64>()
-                    .map(Duration::from_secs)
-                    .map_err(|_| SettingsError {
-                        name,
-                        problem: format!("{v:?} is not a whole number of seconds"),
+        let secs =
+            |name: &'static str, default: u64| -> Result<Duration, ConfigError> {
+                match get(name) {
+                    None => Ok(Duration::from_secs(default)),
+                    Some(v) => v.parse::<u64>().map(Duration::from_secs).map_err(|_| {
+                        ConfigError::Invalid {
+                            var: name,
+                            problem: format!("{v:?} is not a whole number of seconds"),
+                        }
                     }),
-            }
-        };
-        let id = |name: &'static str| -> Result<Option<u32>, SettingsError> {
+                }
+            };
+        let id = |name: &'static str| -> Result<Option<u32>, ConfigError> {
             get(name)
                 .map(|v| {
-                    v.parse::<u32>().map_err(|_| SettingsError {
-                        name,
+                    v.parse::<u32>().map_err(|_| ConfigError::Invalid {
+                        var: name,
                         problem: format!("{v:?} is not an id"),
                     })
                 })
                 .transpose()
         };
-        let url = |name: &'static str| -> Result<Option<Url>, SettingsError> {
+        let url = |name: &'static str| -> Result<Option<Url>, ConfigError> {
             get(name)
                 .map(|v| {
-                    Url::parse(&v).map_err(|e| SettingsError {
-                        name,
+                    Url::parse(&v).map_err(|e| ConfigError::Invalid {
+                        var: name,
                         problem: format!("{v:?}: {e}"),
                     })
                 })
@@ -110,8 +115,8 @@ impl Settings {
         };
         let postback_scheme = match get("POSTBACK_SCHEME") {
             None => Scheme::Postback,
-            Some(v) => v.parse().map_err(|problem| SettingsError {
-                name: "POSTBACK_SCHEME",
+            Some(v) => v.parse().map_err(|problem| ConfigError::Invalid {
+                var: "POSTBACK_SCHEME",
                 problem,
             })?,
         };
@@ -121,8 +126,8 @@ impl Settings {
                     .map(str::trim)
                     .filter(|s| !s.is_empty())
                     .map(|s| {
-                        s.parse::<IpAddr>().map_err(|_| SettingsError {
-                            name: "POSTBACK_ALLOWED_IPS",
+                        s.parse::<IpAddr>().map_err(|_| ConfigError::Invalid {
+                            var: "POSTBACK_ALLOWED_IPS",
                             problem: format!("{s:?} is not an IP address"),
                         })
                     })
@@ -132,8 +137,8 @@ impl Settings {
             .unwrap_or_default();
         let public_base_url = get("PUBLIC_BASE_URL")
             .map(|v| {
-                Url::parse(&v).map_err(|e| SettingsError {
-                    name: "PUBLIC_BASE_URL",
+                Url::parse(&v).map_err(|e| ConfigError::Invalid {
+                    var: "PUBLIC_BASE_URL",
                     problem: format!("{v:?}: {e}"),
                 })
             })
@@ -142,8 +147,8 @@ impl Settings {
             None | Some("true" | "1" | "yes") => true,
             Some("false" | "0" | "no") => false,
             Some(other) => {
-                return Err(SettingsError {
-                    name: "METHODS_ENABLED_BY_DEFAULT",
+                return Err(ConfigError::Invalid {
+                    var: "METHODS_ENABLED_BY_DEFAULT",
                     problem: format!("{other:?} is not true or false"),
                 });
             }
@@ -153,8 +158,8 @@ impl Settings {
             Some(v) => match v.parse::<usize>() {
                 Ok(n) if (1..=500).contains(&n) => n,
                 _ => {
-                    return Err(SettingsError {
-                        name: "RECONCILE_BATCH_SIZE",
+                    return Err(ConfigError::Invalid {
+                        var: "RECONCILE_BATCH_SIZE",
                         problem: format!("{v:?} is not 1-500"),
                     });
                 }
@@ -186,11 +191,6 @@ impl Settings {
             },
         })
     }
-
-    /// The process environment.
-    pub fn from_env() -> Result<Self, SettingsError> {
-        Self::from_lookup(|name| std::env::var(name).ok())
-    }
 }
 
 #[cfg(test)]
@@ -199,7 +199,7 @@ mod tests {
 
     use super::*;
 
-    fn from(pairs: &[(&str, &str)]) -> Result<Settings, SettingsError> {
+    fn from(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
         let map: HashMap<String, String> = pairs
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -210,6 +210,7 @@ mod tests {
     #[test]
     fn defaults_apply_when_unset() {
         let s = from(&[]).unwrap();
+        assert_eq!(Settings::default().auth_claim, s.auth_claim);
         assert_eq!(s.auth_claim, "sub");
         assert_eq!(s.postback_scheme, Scheme::Postback);
         assert!(s.postback_allowed_ips.is_empty() && s.methods_enabled_by_default);
@@ -229,7 +230,7 @@ mod tests {
             ("METHODS_ENABLED_BY_DEFAULT", "maybe"),
         ] {
             let err = from(&[(name, value)]).unwrap_err();
-            assert_eq!(err.name, name, "{err}");
+            assert_eq!(err.var(), Some(name), "{err}");
         }
         let s = from(&[
             ("POSTBACK_ALLOWED_IPS", "1.2.3.4, ::1"),
@@ -262,7 +263,7 @@ mod tests {
         assert!(s.window.fail_url.is_none() && s.window.pending_url.is_some());
         assert_eq!(s.reconcile.hash_url_refresh_before, Duration::from_secs(60));
         for name in ["WINDOW_FAIL_URL", "HASH_URL_LIFETIME_SECONDS"] {
-            assert_eq!(from(&[(name, "nope")]).unwrap_err().name, name);
+            assert_eq!(from(&[(name, "nope")]).unwrap_err().var(), Some(name));
         }
     }
 }

@@ -6,7 +6,8 @@ mod withdrawals_support;
 
 use paykassma::client::UpiSRequest;
 use payments::store::NewDeposit;
-use payments::{Currency, DepositId, Label, Money, Store, WithdrawalId};
+use payments::store::prelude::*;
+use payments::{Currency, DepositId, Label, Money, WithdrawalId};
 use service::reconcile;
 use service::withdrawals;
 use withdrawals_support::{World, d, imps};
@@ -137,19 +138,18 @@ async fn a_withdrawal_never_sent_because_the_gateway_was_unreachable_is_sent_by_
     let dead = url::Url::parse(&format!("http://{}", closed.local_addr().unwrap())).unwrap();
     drop(closed);
     let cfg = w.sandbox.config();
-    let unreachable = service::Deps {
-        store: w.deps.store.clone(),
-        gateway: paykassma::client::Client::new(paykassma::client::ClientConfig::new(
-            dead.clone(),
-            dead,
-            cfg.secret.clone(),
-            cfg.withdrawal_private_key.clone(),
-        ))
-        .unwrap(),
-        postback_keys: cfg.postback_keys.clone(),
-        clock: w.deps.clock.clone(),
-        settings: w.deps.settings.clone(),
-    };
+    let gateway = paykassma::client::Client::new(paykassma::client::ClientConfig::new(
+        dead.clone(),
+        dead,
+        cfg.secret.clone(),
+        cfg.withdrawal_private_key.clone(),
+    ))
+    .unwrap();
+    let unreachable = service::Deps::builder(gateway, cfg.postback_keys.clone())
+        .store(w.deps.store.clone())
+        .clock(w.deps.clock.clone())
+        .settings(w.deps.settings.clone())
+        .build();
     let r = withdrawals::submit(&unreachable, &label("r8"), "k", imps("150"))
         .await
         .unwrap();

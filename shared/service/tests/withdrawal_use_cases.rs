@@ -4,6 +4,7 @@
 
 mod withdrawals_support;
 
+use payments::store::prelude::*;
 use payments::{Label, WithdrawalStatus};
 use service::ApiError;
 use service::withdrawals::{self, WithdrawalBody};
@@ -14,7 +15,6 @@ fn label(s: &str) -> Label {
 }
 
 async fn status_of(w: &World, id: &str) -> String {
-    use payments::Store;
     let id = payments::WithdrawalId::parse(id).unwrap();
     let stored = w.store.get_withdrawal(&id).await.unwrap().unwrap();
     stored.status.as_str().to_string()
@@ -111,7 +111,6 @@ async fn rejected_by_postback_is_refunded_once_and_a_late_processed_changes_noth
     ));
     assert!(!out.changed_anything());
     assert_eq!(w.balance("u2", "INR").await, (d("1000.00"), d("0.00")));
-    use payments::Store;
     let kept = w.store.get_postback(&format!("out:{id}:1")).await.unwrap();
     assert!(kept.is_some(), "the late status is recorded");
     w.assert_books("u2", "INR").await;

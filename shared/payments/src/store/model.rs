@@ -7,6 +7,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use super::keys::trunc_micros;
 use crate::ids::{DepositId, Label, WithdrawalId};
 use crate::money::{Currency, Money};
 use crate::status::{DepositStatus, WithdrawalStatus};
@@ -45,6 +46,29 @@ pub struct Deposit {
     pub message: Option<String>,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
+}
+
+impl Deposit {
+    /// The record a new deposit starts as: `Pending`, nothing credited, its times truncated
+    /// to what the store keeps. Both adapters build deposits here.
+    pub fn pending(d: NewDeposit) -> Self {
+        let created_at = trunc_micros(d.created_at);
+        Self {
+            id: d.id,
+            label: d.label,
+            currency: d.currency,
+            amount: d.amount,
+            wallet_type: d.wallet_type,
+            details: d.details,
+            status: DepositStatus::Pending,
+            credited: None,
+            postback_key: None,
+            activation_key: None,
+            message: None,
+            created_at,
+            updated_at: created_at,
+        }
+    }
 }
 
 /// Fields set together with a deposit status change; `None` leaves a field as it is.
@@ -139,6 +163,25 @@ pub struct Withdrawal {
     pub updated_at: OffsetDateTime,
 }
 
+impl Withdrawal {
+    /// The record a new withdrawal starts as: `Pending` (already debited). Both adapters build
+    /// withdrawals here.
+    pub fn pending(w: NewWithdrawal) -> Self {
+        let created_at = trunc_micros(w.created_at);
+        Self {
+            id: w.id,
+            label: w.label,
+            money: w.money,
+            payment_system: w.payment_system,
+            details: w.details,
+            status: WithdrawalStatus::Pending,
+            message: None,
+            created_at,
+            updated_at: created_at,
+        }
+    }
+}
+
 /// What `finish_withdrawal` / `refund_withdrawal` did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SettleOutcome {
@@ -228,6 +271,29 @@ pub struct LedgerEntry {
     /// What caused it: the deposit id / postback key, or the withdrawal id.
     pub reference: String,
     pub created_at: OffsetDateTime,
+}
+
+impl LedgerEntry {
+    /// A new entry with a fresh time-ordered id (UUIDv7), stamped `at` (truncated to what the
+    /// store keeps).
+    pub fn new(
+        label: Label,
+        currency: Currency,
+        amount: Decimal,
+        kind: EntryKind,
+        reference: String,
+        at: OffsetDateTime,
+    ) -> Self {
+        Self {
+            id: uuid::Uuid::now_v7().to_string(),
+            label,
+            currency,
+            amount,
+            kind,
+            reference,
+            created_at: trunc_micros(at),
+        }
+    }
 }
 
 /// A user's balance in one currency. `available` can be withdrawn; `held` is debited for

@@ -90,7 +90,7 @@ async fn apply_one(
     raw_id: &str,
     status: GatewayStatus,
 ) -> Result<OutgoingEffect, ApiError> {
-    let key = payments::postback_key::withdrawal_key(raw_id, status);
+    let key = crate::postback_key::withdrawal_key(raw_id, status);
     // Recorded first: even a report we cannot act on is kept. A repeat returns false and
     // changes nothing; the settle below is guarded, so it runs either way (a crash between
     // the record and the settle is healed by the gateway's retry).

@@ -15,13 +15,14 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use paykassma::client::{Client, ClientConfig};
 use paykassma_sandbox::{RetryPolicy, Sandbox, SandboxConfig, SandboxHandle};
+use payments::clock::ManualClock;
 use payments::store::memory::MemoryStore;
+use payments::store::prelude::*;
 use payments::store::{EntryKind, PageRequest};
-use payments::{Currency, Label, Store};
+use payments::{Currency, Label};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use service::Deps;
-use service::clock::ManualClock;
 use service::settings::Settings;
 use url::Url;
 
@@ -78,13 +79,13 @@ impl World {
                 .unwrap();
         let store = Arc::new(MemoryStore::new());
         let clock = Arc::new(ManualClock::new(time::OffsetDateTime::now_utc()));
-        let deps = Arc::new(Deps {
-            store: store.clone(),
-            gateway,
-            postback_keys: cfg.postback_keys.clone(),
-            clock: clock.clone(),
-            settings,
-        });
+        let deps = Arc::new(
+            Deps::builder(gateway, cfg.postback_keys.clone())
+                .store(store.clone())
+                .clock(clock.clone())
+                .settings(settings)
+                .build(),
+        );
         let app = Router::new()
             .route("/postback", post(webhook))
             .with_state(deps.clone());
@@ -222,7 +223,7 @@ impl World {
     }
 
     pub fn clock_now(&self) -> time::OffsetDateTime {
-        use service::clock::Clock;
+        use payments::clock::Clock;
         self.clock.now()
     }
 

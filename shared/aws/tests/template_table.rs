@@ -1,7 +1,7 @@
 //! One source of truth for the table: the definition the code creates locally must be the
 //! table `template.yaml` deploys, property for property.
 
-use payments::store::dynamo::table::cloudformation_properties;
+use aws_adapters::dynamo::table::cloudformation_properties;
 
 #[test]
 fn template_table_matches_the_code_definition() {
@@ -18,6 +18,6 @@ fn template_table_matches_the_code_definition() {
     assert_eq!(
         deployed,
         cloudformation_properties(),
-        "template.yaml's Table drifted from payments::store::dynamo::table::definition()"
+        "template.yaml's Table drifted from aws_adapters::dynamo::table::definition()"
     );
 }

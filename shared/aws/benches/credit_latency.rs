@@ -9,9 +9,10 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use payments::store::dynamo::{DynamoStore, table};
+use aws_adapters::dynamo::{DynamoStore, table};
+use payments::store::prelude::*;
 use payments::store::{CreditOutcome, DepositCredit, NewDeposit, PageRequest};
-use payments::{Currency, DepositId, Label, Money, Store};
+use payments::{Currency, DepositId, Label, Money};
 use time::OffsetDateTime;
 
 struct Stats {

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 
-use payments::store::dynamo::{DynamoStore, table};
+use aws_adapters::dynamo::{DynamoStore, table};
 use payments::store::memory::MemoryStore;
 use payments::store::{DepositCredit, NewDeposit, NewWithdrawal, PageRequest};
 use payments::{Currency, DepositId, Label, Money, Store, WithdrawalId};

@@ -1,4 +1,5 @@
-//! Time as a dependency, so reconciliation ages and expiries can be tested without sleeping.
+//! Time as a dependency of the domain and its stores, so reconciliation ages, expiries and the
+//! times records carry can be tested without sleeping.
 
 use std::sync::Mutex;
 

@@ -1,5 +1,8 @@
-//! Configuration from the environment, read once at startup. Every error names the variable
-//! that is missing or wrong, so a misconfigured function fails fast with a clear log line.
+//! The one configuration of a function, read once at cold start from the environment: the
+//! infrastructure (table, endpoints, where the gateway secrets come from, the gateway's hosts
+//! and timeout) and the behaviour [`Settings`]. Every error names the variable that is missing
+//! or wrong, so a misconfigured function fails fast with a clear log line; secret values never
+//! appear in it.
 //!
 //! | variable | meaning | default |
 //! | --- | --- | --- |
@@ -11,20 +14,21 @@
 //! | `PAYKASSMA_SECRET`, `PAYKASSMA_WITHDRAWAL_PRIVATE_KEY`, `PAYKASSMA_POSTBACK_ACCESS_KEY`, `PAYKASSMA_POSTBACK_PRIVATE_KEY` | local secrets when `SECRET_ID` is unset | |
 //! | `PAYKASSMA_API_BASE` | `https://api.{server}` | required |
 //! | `PAYKASSMA_PLUGIN_BASE` | `https://plugin.{server}` | required |
-//! | `AUTH_CLAIM` | JWT claim that holds the user's label | `sub` |
-//! | `POSTBACK_SCHEME` | postback signature: `postback` (P) or `request` (W) | `postback` |
 //! | `GATEWAY_TIMEOUT_MS` | timeout of one gateway call | 10000 |
+//!
+//! The behaviour settings (`AUTH_CLAIM`, `POSTBACK_SCHEME`, reconciliation ages...) are in
+//! [`Settings`].
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use paykassma::signature::Scheme;
+use aws_adapters::dynamo::DynamoStore;
+use aws_adapters::secrets::SecretsManagerProvider;
+use paykassma::credentials::{EnvProvider, GatewaySecrets, SecretsError, SecretsProvider};
+use payments::clock::Clock;
 use url::Url;
 
-use crate::secrets::{
-    EnvProvider, GatewaySecrets, SecretsError, SecretsManagerProvider, SecretsProvider,
-};
-use crate::store::dynamo::DynamoStore;
+use crate::settings::Settings;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
@@ -40,6 +44,15 @@ pub enum ConfigError {
     NoSecrets(&'static str),
 }
 
+impl ConfigError {
+    /// The variable this error names, when it names one.
+    pub fn var(&self) -> Option<&'static str> {
+        match self {
+            Self::Missing(v) | Self::NoSecrets(v) | Self::Invalid { var: v, .. } => Some(v),
+        }
+    }
+}
+
 /// Where the gateway secrets come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SecretsSource {
@@ -52,16 +65,16 @@ pub enum SecretsSource {
     Env(GatewaySecrets),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Config {
     pub table_name: String,
     pub dynamodb_endpoint: Option<String>,
     pub secrets: SecretsSource,
     pub api_base: Url,
     pub plugin_base: Url,
-    pub auth_claim: String,
-    pub postback_scheme: Scheme,
     pub gateway_timeout: Duration,
+    /// What the application does (read by [`Settings::from_lookup`] from the same lookup).
+    pub settings: Settings,
 }
 
 impl Config {
@@ -135,14 +148,6 @@ impl Config {
             var: "PAYKASSMA_PLUGIN_BASE",
             problem: e.to_string(),
         })?;
-        let auth_claim = get("AUTH_CLAIM").unwrap_or_else(|| "sub".to_string());
-        let postback_scheme = match get("POSTBACK_SCHEME") {
-            None => Scheme::Postback,
-            Some(v) => v.parse().map_err(|problem| ConfigError::Invalid {
-                var: "POSTBACK_SCHEME",
-                problem,
-            })?,
-        };
         let gateway_timeout = Duration::from_millis(number(
             "GATEWAY_TIMEOUT_MS",
             get("GATEWAY_TIMEOUT_MS"),
@@ -155,9 +160,8 @@ impl Config {
             secrets,
             api_base,
             plugin_base,
-            auth_claim,
-            postback_scheme,
             gateway_timeout,
+            settings: Settings::from_lookup(&lookup)?,
         })
     }
 
@@ -175,11 +179,13 @@ impl Config {
         })
     }
 
-    /// The DynamoDB store this configuration names (build once per process).
-    pub async fn dynamo_store(&self) -> DynamoStore {
-        DynamoStore::new(
+    /// The DynamoDB store this configuration names, stamping with `clock` (build once per
+    /// process).
+    pub async fn dynamo_store(&self, clock: Arc<dyn Clock>) -> DynamoStore {
+        DynamoStore::with_clock(
             DynamoStore::client(self.dynamodb_endpoint.as_deref()).await,
             self.table_name.clone(),
+            clock,
         )
     }
 }
@@ -221,6 +227,7 @@ fn number(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use paykassma::signature::Scheme;
     use std::collections::HashMap;
 
     fn base() -> HashMap<&'static str, &'static str> {
@@ -241,8 +248,8 @@ mod tests {
         let c = load(&base()).unwrap();
         assert_eq!(c.table_name, "payments");
         assert_eq!(c.api_base.as_str(), "https://api.example.test/");
-        assert_eq!(c.auth_claim, "sub");
-        assert_eq!(c.postback_scheme, Scheme::Postback);
+        assert_eq!(c.settings.auth_claim, "sub");
+        assert_eq!(c.settings.postback_scheme, Scheme::Postback);
         assert_eq!(c.gateway_timeout, Duration::from_secs(10));
         assert_eq!(c.dynamodb_endpoint, None);
         assert_eq!(
@@ -321,7 +328,7 @@ mod tests {
         };
         assert_eq!(s.postback_private_key.expose(), "s-pp");
         assert_eq!(
-            (c.postback_scheme, c.auth_claim.as_str()),
+            (c.settings.postback_scheme, c.settings.auth_claim.as_str()),
             (Scheme::Request, "custom:label")
         );
         let dbg = format!("{c:?}");

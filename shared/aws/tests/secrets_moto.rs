@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use payments::secrets::{SecretsError, SecretsManagerProvider, SecretsProvider};
+use aws_adapters::secrets::SecretsManagerProvider;
+use paykassma::credentials::{SecretsError, SecretsProvider};
 
 fn endpoint() -> String {
     match std::env::var("SECRETS_MANAGER_ENDPOINT") {
@@ -48,9 +49,7 @@ async fn create(client: &aws_sdk_secretsmanager::Client, value: &str) -> String 
 async fn values_are_cached_until_the_ttl_passes() {
     let client = aws_sdk_secretsmanager::Client::from_conf(builder().build());
     let id = create(&client, &json("api-v1")).await;
-    let provider = SecretsManagerProvider::from_builder(builder(), &id, Duration::from_secs(2))
-        .await
-        .unwrap();
+    let provider = SecretsManagerProvider::from_builder(builder(), &id, Duration::from_secs(2));
     let first = provider.gateway_secrets().await.unwrap();
     assert_eq!(first.pluginapi_secret.expose(), "api-v1");
     assert_eq!(first.postback_keys().access_key.expose(), "pa");
@@ -84,9 +83,7 @@ async fn a_missing_secret_is_named() {
         builder(),
         "paykassma/does-not-exist",
         Duration::from_secs(60),
-    )
-    .await
-    .unwrap();
+    );
     match provider.gateway_secrets().await {
         Err(SecretsError::NotFound { secret_id }) => {
             assert_eq!(secret_id, "paykassma/does-not-exist")
@@ -99,33 +96,10 @@ async fn a_missing_secret_is_named() {
 async fn a_malformed_secret_names_the_field_without_its_value() {
     let client = aws_sdk_secretsmanager::Client::from_conf(builder().build());
     let id = create(&client, r#"{"pluginapi_secret":"top-secret-value"}"#).await;
-    let provider = SecretsManagerProvider::from_builder(builder(), &id, Duration::from_secs(60))
-        .await
-        .unwrap();
+    let provider = SecretsManagerProvider::from_builder(builder(), &id, Duration::from_secs(60));
     let err = provider.gateway_secrets().await.unwrap_err();
     let text = err.to_string();
     assert!(matches!(err, SecretsError::Malformed { .. }), "{text}");
     assert!(text.contains("withdrawal_private_key is missing"), "{text}");
     assert!(!text.contains("top-secret-value"), "{text}");
-}
-
-#[tokio::test]
-async fn config_builds_a_provider_that_reaches_the_configured_endpoint() {
-    let client = aws_sdk_secretsmanager::Client::from_conf(builder().build());
-    let id = create(&client, &json("api-from-config")).await;
-    let env = std::collections::HashMap::from([
-        ("TABLE_NAME", "payments".to_string()),
-        ("SECRET_ID", id.clone()),
-        ("SECRETS_MANAGER_ENDPOINT", endpoint()),
-        ("SECRETS_TTL_SECONDS", "60".to_string()),
-        ("PAYKASSMA_API_BASE", "https://api.example.test".to_string()),
-        (
-            "PAYKASSMA_PLUGIN_BASE",
-            "https://plugin.example.test".to_string(),
-        ),
-    ]);
-    let config = payments::config::Config::from_lookup(|k| env.get(k).cloned()).unwrap();
-    let provider = config.secrets_provider().await.unwrap();
-    let secrets = provider.gateway_secrets().await.unwrap();
-    assert_eq!(secrets.pluginapi_secret.expose(), "api-from-config");
 }

@@ -1,17 +1,13 @@
-//! The gateway's secrets: one JSON secret in Secrets Manager (cached with a TTL) or, for local
-//! runs, four environment variables. Values live in [`Secret`], whose Debug/Display redact, and
-//! no error here ever carries a secret's text.
-
-use std::num::NonZeroUsize;
-use std::time::Duration;
+//! The merchant's four gateway credentials ([`GatewaySecrets`]), read from one JSON document
+//! (the Secrets Manager secret) or from four environment variables (local runs), and the
+//! [`SecretsProvider`] port the functions ask per request. Values live in [`Secret`], whose
+//! Debug/Display redact, and no error here ever carries a secret's text. The Secrets Manager
+//! adapter lives in the `aws-adapters` crate.
 
 use async_trait::async_trait;
-use aws_sdk_secretsmanager::config::http::HttpResponse;
-use aws_sdk_secretsmanager::error::{DisplayErrorContext, SdkError};
-use aws_sdk_secretsmanager::operation::get_secret_value::GetSecretValueError;
-use aws_secretsmanager_caching::SecretsManagerCachingClient;
-use paykassma::Secret;
-use paykassma::signature::PostbackKeys;
+
+use crate::Secret;
+use crate::signature::PostbackKeys;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SecretsError {
@@ -150,97 +146,6 @@ impl SecretsProvider for EnvProvider {
     async fn gateway_secrets(&self) -> Result<GatewaySecrets, SecretsError> {
         Ok(self.secrets.clone())
     }
-}
-
-/// Secrets Manager through AWS's `aws_secretsmanager_caching` client: values are served from
-/// memory for `ttl`, then refreshed (a transient refresh error serves the cached value).
-pub struct SecretsManagerProvider {
-    cache: SecretsManagerCachingClient,
-    secret_id: String,
-}
-
-impl std::fmt::Debug for SecretsManagerProvider {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SecretsManagerProvider")
-            .field("secret_id", &self.secret_id)
-            .finish_non_exhaustive()
-    }
-}
-
-impl SecretsManagerProvider {
-    /// From the standard AWS environment; `endpoint` overrides the service URL (moto locally).
-    pub async fn new(
-        secret_id: impl Into<String>,
-        ttl: Duration,
-        endpoint: Option<&str>,
-    ) -> Result<Self, SecretsError> {
-        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
-        if let Some(url) = endpoint {
-            loader = loader.endpoint_url(url);
-        }
-        let sdk = loader.load().await;
-        Self::from_builder(
-            aws_sdk_secretsmanager::config::Builder::from(&sdk),
-            secret_id,
-            ttl,
-        )
-        .await
-    }
-
-    /// From a prepared client configuration (region, credentials, endpoint).
-    pub async fn from_builder(
-        builder: aws_sdk_secretsmanager::config::Builder,
-        secret_id: impl Into<String>,
-        ttl: Duration,
-    ) -> Result<Self, SecretsError> {
-        // One secret per process: a tiny cache.
-        let size = NonZeroUsize::new(4).unwrap_or(NonZeroUsize::MIN);
-        let cache = SecretsManagerCachingClient::from_builder(builder, size, ttl, true)
-            .await
-            .map_err(|e| SecretsError::Backend(e.to_string()))?;
-        Ok(Self {
-            cache,
-            secret_id: secret_id.into(),
-        })
-    }
-
-    pub fn secret_id(&self) -> &str {
-        &self.secret_id
-    }
-}
-
-#[async_trait]
-impl SecretsProvider for SecretsManagerProvider {
-    async fn gateway_secrets(&self) -> Result<GatewaySecrets, SecretsError> {
-        let out = match self
-            .cache
-            .get_secret_value(&self.secret_id, None, None, false)
-            .await
-        {
-            Ok(out) => out,
-            Err(e) => return Err(map_error(&self.secret_id, e.as_ref())),
-        };
-        let text = out.secret_string.ok_or_else(|| SecretsError::Malformed {
-            secret_id: self.secret_id.clone(),
-            problem: "no string value (binary secrets are not supported)".into(),
-        })?;
-        GatewaySecrets::from_json(&self.secret_id, &text)
-    }
-}
-
-fn map_error(secret_id: &str, e: &(dyn std::error::Error + 'static)) -> SecretsError {
-    if let Some(sdk) = e.downcast_ref::<SdkError<GetSecretValueError, HttpResponse>>() {
-        if sdk
-            .as_service_error()
-            .is_some_and(|se| se.is_resource_not_found_exception())
-        {
-            return SecretsError::NotFound {
-                secret_id: secret_id.to_string(),
-            };
-        }
-        return SecretsError::Backend(format!("get {secret_id}: {}", DisplayErrorContext(sdk)));
-    }
-    SecretsError::Backend(format!("get {secret_id}: {e}"))
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use aws_sdk_dynamodb::types::{
 };
 use serde_json::{Value, json};
 
-use crate::store::StoreError;
+use payments::StoreError;
 
 /// A secondary index: keys and an `ALL` projection.
 #[derive(Debug, Clone, PartialEq, Eq)]

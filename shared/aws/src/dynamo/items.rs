@@ -9,14 +9,13 @@ use rust_decimal::Decimal;
 use time::OffsetDateTime;
 
 use super::table::{GSI1PK, GSI1SK, PK, SK, TTL};
-use crate::ids::{DepositId, Label, WithdrawalId};
-use crate::money::{Currency, Money, at_scale};
-use crate::status::{DepositStatus, WithdrawalStatus};
-use crate::store::keys::{self, META};
-use crate::store::{
+use payments::money::{Currency, Money, at_scale};
+use payments::store::keys::{self, META};
+use payments::store::{
     Balance, Deposit, EntryKind, IdempotencyRecord, LedgerEntry, MethodSwitch, PostbackKind,
     PostbackRecord, StoreError, Withdrawal,
 };
+use payments::{DepositId, DepositStatus, Label, WithdrawalId, WithdrawalStatus};
 
 pub type Item = HashMap<String, AttributeValue>;
 

@@ -1,0 +1,161 @@
+//! In-memory [`Store`](super::Store): the local quickstart's default and the fast half of the
+//! contract tests. One mutex over plain maps; every verb checks all its conditions before
+//! changing anything, which gives the same all-or-nothing behaviour as a DynamoDB transaction.
+//! The verbs live beside their aggregate (`deposits.rs`, `withdrawals.rs`, ...).
+
+mod accounts;
+mod config;
+mod deposits;
+mod idempotency;
+mod postbacks;
+mod withdrawals;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use rust_decimal::Decimal;
+use time::OffsetDateTime;
+
+use super::keys::{self, trunc_micros};
+use super::{
+    Deposit, IdempotencyRecord, LedgerEntry, MethodSwitch, Page, PageRequest, PostbackRecord,
+    StoreError, Withdrawal,
+};
+use crate::clock::{Clock, SystemClock};
+use crate::ids::{DepositId, Label, WithdrawalId};
+use crate::money::Currency;
+
+#[derive(Default)]
+struct State {
+    deposits: HashMap<DepositId, Deposit>,
+    withdrawals: HashMap<WithdrawalId, Withdrawal>,
+    postbacks: HashMap<String, PostbackRecord>,
+    /// (label, currency code) -> (available, held)
+    balances: BTreeMap<(Label, &'static str), (Currency, Decimal, Decimal)>,
+    /// label -> ledger sort key -> entry
+    ledger: HashMap<Label, BTreeMap<String, LedgerEntry>>,
+    idempotency: HashMap<(String, String), IdempotencyRecord>,
+    methods: BTreeMap<String, MethodSwitch>,
+    cache: HashMap<String, (String, OffsetDateTime)>,
+}
+
+pub struct MemoryStore {
+    state: Mutex<State>,
+    clock: Arc<dyn Clock>,
+}
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        Self::with_clock(Arc::new(SystemClock))
+    }
+}
+
+impl MemoryStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A store whose records are stamped (and whose expiries are judged) by `clock`.
+    pub fn with_clock(clock: Arc<dyn Clock>) -> Self {
+        Self {
+            state: Mutex::new(State::default()),
+            clock,
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock cannot leave a half-applied verb: each verb mutates
+        // only after all checks passed. So a poisoned lock's data is still consistent.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Now, as records keep it.
+    fn now(&self) -> OffsetDateTime {
+        trunc_micros(self.clock.now())
+    }
+}
+
+impl State {
+    fn add_entry(&mut self, entry: &LedgerEntry) {
+        let sk = keys::ledger_sk(entry.created_at, &entry.id);
+        self.ledger
+            .entry(entry.label.clone())
+            .or_default()
+            .insert(sk, entry.clone());
+    }
+
+    fn balance_mut(
+        &mut self,
+        label: &Label,
+        currency: Currency,
+    ) -> &mut (Currency, Decimal, Decimal) {
+        self.balances
+            .entry((label.clone(), currency.code()))
+            .or_insert((currency, Decimal::ZERO, Decimal::ZERO))
+    }
+
+    fn available(&self, label: &Label, currency: Currency) -> Option<Decimal> {
+        self.balances
+            .get(&(label.clone(), currency.code()))
+            .map(|b| b.1)
+    }
+}
+
+fn page_of<T: Clone>(
+    sorted: impl Iterator<Item = (String, T)>,
+    page: &PageRequest,
+    after: impl Fn(&str) -> bool,
+) -> Result<Page<T>, StoreError> {
+    let limit = keys::check_limit(page.limit)? as usize;
+    let mut items: Vec<(String, T)> = sorted.filter(|(k, _)| after(k)).take(limit + 1).collect();
+    let next = if items.len() > limit {
+        items.truncate(limit);
+        items.last().map(|(k, _)| keys::encode_cursor(k))
+    } else {
+        None
+    };
+    Ok(Page {
+        items: items.into_iter().map(|(_, v)| v).collect(),
+        next,
+    })
+}
+
+/// One page of open (non-terminal) records created before `older_than`, oldest first, keyed
+/// like the DynamoDB adapter's sparse index so cursors mean the same on both.
+fn open_page<T: Clone>(
+    records: impl Iterator<Item = (OffsetDateTime, String, bool, T)>,
+    older_than: OffsetDateTime,
+    page: &PageRequest,
+) -> Result<Page<T>, StoreError> {
+    let after = page
+        .cursor
+        .as_deref()
+        .map(|c| keys::decode_cursor(c, ""))
+        .transpose()?;
+    let limit_sk = keys::sort_time(older_than);
+    let mut open: Vec<(String, T)> = records
+        .filter(|(_, _, terminal, _)| !terminal)
+        .map(|(created_at, id, _, r)| (keys::open_sk(created_at, &id), r))
+        .filter(|(k, _)| *k < limit_sk)
+        .collect();
+    open.sort_by(|a, b| a.0.cmp(&b.0));
+    page_of(open.into_iter(), page, |k| {
+        after.as_deref().is_none_or(|a| k > a)
+    })
+}
+
+/// A status guard failed: the record is missing or in another state.
+fn conflict(what: &'static str, id: &str, expected: &str, actual: Option<&str>) -> StoreError {
+    match actual {
+        None => StoreError::NotFound {
+            what,
+            id: id.to_string(),
+        },
+        Some(actual) => StoreError::StateConflict {
+            what,
+            id: id.to_string(),
+            expected: expected.to_string(),
+            actual: actual.to_string(),
+        },
+    }
+}

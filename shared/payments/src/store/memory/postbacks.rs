@@ -1,0 +1,83 @@
+//! Postbacks in memory: the exactly-once credit and the audit records.
+
+use async_trait::async_trait;
+
+use super::MemoryStore;
+use crate::store::keys::trunc_micros;
+use crate::store::{
+    CreditOutcome, DepositCredit, EntryKind, LedgerEntry, Plan, PostbackKind, PostbackRecord,
+    PostbackStore, StoreError, credit_effect, validate_postback,
+};
+
+#[async_trait]
+impl PostbackStore for MemoryStore {
+    async fn apply_deposit_postback(
+        &self,
+        credit: DepositCredit,
+    ) -> Result<CreditOutcome, StoreError> {
+        validate_postback(&credit.dedupe_key, &credit.raw_body)?;
+        let at = self.now();
+        let mut st = self.lock();
+        if st.postbacks.contains_key(&credit.dedupe_key) {
+            return Ok(CreditOutcome::AlreadyApplied);
+        }
+        let deposit = credit
+            .deposit_id
+            .as_ref()
+            .and_then(|id| st.deposits.get(id));
+        let plan = credit_effect(deposit, &credit);
+        let entry = LedgerEntry::new(
+            credit.label.clone(),
+            credit.money.currency(),
+            credit.money.amount(),
+            EntryKind::DepositCredit,
+            credit
+                .deposit_id
+                .as_ref()
+                .map_or_else(|| credit.dedupe_key.clone(), |d| d.to_string()),
+            at,
+        );
+        st.postbacks.insert(
+            credit.dedupe_key.clone(),
+            PostbackRecord {
+                dedupe_key: credit.dedupe_key.clone(),
+                kind: PostbackKind::Deposit,
+                label: Some(credit.label.clone()),
+                raw_body: credit.raw_body.clone(),
+                received_at: trunc_micros(credit.received_at),
+            },
+        );
+        st.balance_mut(&credit.label, credit.money.currency()).1 += credit.money.amount();
+        st.add_entry(&entry);
+        if let Plan::Move { id, to, .. } = &plan
+            && let Some(d) = st.deposits.get_mut(id)
+        {
+            d.status = *to;
+            d.credited = Some(credit.money);
+            d.postback_key = Some(credit.dedupe_key.clone());
+            d.updated_at = at;
+        }
+        Ok(CreditOutcome::Credited {
+            entry,
+            deposit: plan.effect(),
+        })
+    }
+
+    async fn record_postback(&self, record: PostbackRecord) -> Result<bool, StoreError> {
+        validate_postback(&record.dedupe_key, &record.raw_body)?;
+        let mut st = self.lock();
+        if st.postbacks.contains_key(&record.dedupe_key) {
+            return Ok(false);
+        }
+        let record = PostbackRecord {
+            received_at: trunc_micros(record.received_at),
+            ..record
+        };
+        st.postbacks.insert(record.dedupe_key.clone(), record);
+        Ok(true)
+    }
+
+    async fn get_postback(&self, dedupe_key: &str) -> Result<Option<PostbackRecord>, StoreError> {
+        Ok(self.lock().postbacks.get(dedupe_key).cloned())
+    }
+}
