@@ -53,6 +53,7 @@ contract_tests!(
     idempotency_records_first_write_wins,
     method_switches_and_caches,
     postback_records_are_kept_once,
+    unbooked_postbacks_are_kept_listed_and_closed_once,
     amounts_stay_exact,
     concurrent_duplicate_postbacks_credit_once,
     concurrent_withdrawals_never_overdraw,
@@ -908,6 +909,120 @@ async fn postback_records_are_kept_once(s: Arc<dyn Store>, b: &Books) {
         rec.received_at.unix_timestamp()
     );
     assert_eq!(s.get_postback("out:w1:5").await.unwrap(), None);
+}
+
+fn unbooked(key: &str, at: OffsetDateTime) -> UnbookedPostback {
+    UnbookedPostback {
+        key: key.into(),
+        reason: "amount_precision".into(),
+        detail: "100.005 has more decimals than INR allows (2)".into(),
+        received_at: at,
+        amount: Some("100.005".into()),
+        currency: Some("INR".into()),
+        label: Some("u-unbooked".into()),
+        transaction_id: Some(key.trim_start_matches("in:tx:").into()),
+        deposit_id: None,
+        raw_body: r#"{"access_key":"<redacted>"}"#.into(),
+        state: UnbookedState::Open,
+    }
+}
+
+async fn unbooked_postbacks_are_kept_listed_and_closed_once(s: Arc<dyn Store>, b: &Books) {
+    // Whole seconds: the stored times are compared as they come back.
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    let t0 = OffsetDateTime::from_unix_timestamp(now - 3 * 3600).unwrap();
+    let first = unbooked("in:tx:u1", t0);
+    assert!(s.record_unbooked(first.clone()).await.unwrap());
+    // A repeat delivery keeps the first record.
+    assert!(
+        !s.record_unbooked(UnbookedPostback {
+            reason: "other".into(),
+            ..first.clone()
+        })
+        .await
+        .unwrap()
+    );
+    for (i, key) in ["in:tx:u2", "in:tx:u3"].iter().enumerate() {
+        let at = t0 + Duration::minutes(10 * (i as i64 + 1));
+        assert!(s.record_unbooked(unbooked(key, at)).await.unwrap());
+    }
+    let got = s.get_unbooked("in:tx:u1").await.unwrap().unwrap();
+    assert_eq!(got.reason, "amount_precision");
+    assert_eq!(got.amount.as_deref(), Some("100.005"));
+    assert_eq!(got.state, UnbookedState::Open);
+    assert_eq!(s.get_unbooked("in:tx:none").await.unwrap(), None);
+
+    // Open ones, oldest first, in pages.
+    let page = s
+        .list_unbooked(&PageRequest {
+            limit: 2,
+            cursor: None,
+        })
+        .await
+        .unwrap();
+    let keys: Vec<_> = page.items.iter().map(|u| u.key.as_str()).collect();
+    assert_eq!(keys, ["in:tx:u1", "in:tx:u2"]);
+    let rest = s
+        .list_unbooked(&PageRequest {
+            limit: 2,
+            cursor: page.next.clone(),
+        })
+        .await
+        .unwrap();
+    let keys: Vec<_> = rest.items.iter().map(|u| u.key.as_str()).collect();
+    assert_eq!(keys, ["in:tx:u3"]);
+
+    let label = b.label("u-unbooked");
+    let money = payments::Money::new(
+        Decimal::new(10000, 2),
+        payments::Currency::parse("INR").unwrap(),
+    )
+    .unwrap();
+    let resolution = Resolution {
+        outcome: ResolutionOutcome::Credited {
+            label: label.clone(),
+            money,
+        },
+        by: "arn:aws:iam::123456789012:user/ops".into(),
+        note: "paid 100.00 after checking with the gateway".into(),
+        at: t0 + Duration::hours(1),
+    };
+    let closed = s
+        .close_unbooked("in:tx:u1", resolution.clone())
+        .await
+        .unwrap();
+    assert_eq!(closed.state, UnbookedState::Closed(resolution.clone()));
+    let got = s.get_unbooked("in:tx:u1").await.unwrap().unwrap();
+    let UnbookedState::Closed(r) = &got.state else {
+        panic!("still open: {got:?}")
+    };
+    assert_eq!(r.outcome, resolution.outcome);
+    assert_eq!(r.by, resolution.by);
+    assert_eq!(r.note, resolution.note);
+    assert_eq!(r.at.unix_timestamp(), resolution.at.unix_timestamp());
+    // Closed once: a second close changes nothing.
+    let again = Resolution {
+        outcome: ResolutionOutcome::Dismissed,
+        ..resolution.clone()
+    };
+    assert!(matches!(
+        s.close_unbooked("in:tx:u1", again).await,
+        Err(StoreError::StateConflict { .. })
+    ));
+    assert!(matches!(
+        s.close_unbooked("in:tx:none", resolution).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    // A closed one leaves the open list.
+    let open = s
+        .list_unbooked(&PageRequest {
+            limit: 10,
+            cursor: None,
+        })
+        .await
+        .unwrap();
+    let keys: Vec<_> = open.items.iter().map(|u| u.key.as_str()).collect();
+    assert_eq!(keys, ["in:tx:u2", "in:tx:u3"]);
 }
 
 async fn amounts_stay_exact(s: Arc<dyn Store>, b: &Books) {

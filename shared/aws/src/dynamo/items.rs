@@ -13,7 +13,8 @@ use payments::money::{Currency, Money, at_scale};
 use payments::store::keys::{self, META};
 use payments::store::{
     Balance, Deposit, EntryKind, IdempotencyRecord, LedgerEntry, MethodSwitch, PostbackKind,
-    PostbackRecord, StoreError, Withdrawal,
+    PostbackRecord, Resolution, ResolutionOutcome, StoreError, UnbookedPostback, UnbookedState,
+    Withdrawal,
 };
 use payments::{DepositId, DepositStatus, Label, WithdrawalId, WithdrawalStatus};
 
@@ -364,5 +365,95 @@ pub fn method_from(item: &Item) -> Result<MethodSwitch, StoreError> {
         wallet_type: r.s("wallet_type")?.to_string(),
         enabled: r.bool("enabled")?,
         updated_at: r.time("updated_at")?,
+    })
+}
+
+pub fn unbooked_item(u: &UnbookedPostback) -> Item {
+    let mut item = key(keys::unbooked_pk(&u.key), META);
+    item.insert("type".into(), s("unbooked"));
+    item.insert("key".into(), s(u.key.clone()));
+    item.insert("reason".into(), s(u.reason.clone()));
+    item.insert("detail".into(), s(u.detail.clone()));
+    item.insert("received_at".into(), t(u.received_at));
+    put_opt(&mut item, "amount", u.amount.clone().map(s));
+    put_opt(&mut item, "currency", u.currency.clone().map(s));
+    put_opt(&mut item, "claimed_label", u.label.clone().map(s));
+    put_opt(&mut item, "transaction_id", u.transaction_id.clone().map(s));
+    put_opt(&mut item, "deposit_id", u.deposit_id.clone().map(s));
+    item.insert("raw_body".into(), s(u.raw_body.clone()));
+    match &u.state {
+        UnbookedState::Open => {
+            item.insert("status".into(), s("open"));
+            item.insert(GSI1PK.into(), s(keys::OPEN_UNBOOKED));
+            item.insert(GSI1SK.into(), s(keys::open_sk(u.received_at, &u.key)));
+        }
+        UnbookedState::Closed(r) => {
+            for (name, value) in resolution_attrs(r) {
+                item.insert(name.into(), value);
+            }
+        }
+    }
+    item
+}
+
+/// The attributes a resolution sets (`status` among them).
+pub fn resolution_attrs(r: &Resolution) -> Vec<(&'static str, AttributeValue)> {
+    let mut attrs = vec![
+        ("status", s(r.outcome.as_str())),
+        ("resolved_by", s(r.by.clone())),
+        ("resolved_note", s(r.note.clone())),
+        ("resolved_at", t(r.at)),
+    ];
+    if let ResolutionOutcome::Credited { label, money } = &r.outcome {
+        attrs.push(("credited_label", s(label.as_str())));
+        attrs.push(("credited_amount", n(money.amount())));
+        attrs.push(("credited_currency", s(money.currency().code())));
+    }
+    attrs
+}
+
+pub fn unbooked_from(item: &Item) -> Result<UnbookedPostback, StoreError> {
+    let r = Reader::new(item);
+    let opt = |name: &str| r.opt_s(name).map(|v| v.map(str::to_string));
+    let status = r.s("status")?;
+    let state = if status == "open" {
+        UnbookedState::Open
+    } else {
+        let outcome = match status {
+            "credited" => ResolutionOutcome::Credited {
+                label: Label::parse(r.s("credited_label")?).map_err(|e| StoreError::Corrupt {
+                    key: "unbooked".into(),
+                    problem: e.to_string(),
+                })?,
+                money: r.money("credited_amount", "credited_currency")?,
+            },
+            "dismissed" => ResolutionOutcome::Dismissed,
+            "booked" => ResolutionOutcome::Booked,
+            other => {
+                return Err(StoreError::Corrupt {
+                    key: "unbooked".into(),
+                    problem: format!("unknown status {other}"),
+                });
+            }
+        };
+        UnbookedState::Closed(Resolution {
+            outcome,
+            by: r.s("resolved_by")?.to_string(),
+            note: r.s("resolved_note")?.to_string(),
+            at: r.time("resolved_at")?,
+        })
+    };
+    Ok(UnbookedPostback {
+        key: r.s("key")?.to_string(),
+        reason: r.s("reason")?.to_string(),
+        detail: r.s("detail")?.to_string(),
+        received_at: r.time("received_at")?,
+        amount: opt("amount")?,
+        currency: opt("currency")?,
+        label: opt("claimed_label")?,
+        transaction_id: opt("transaction_id")?,
+        deposit_id: opt("deposit_id")?,
+        raw_body: r.s("raw_body")?.to_string(),
+        state,
     })
 }

@@ -17,6 +17,7 @@ mod idempotency;
 mod items;
 mod postbacks;
 mod tx;
+mod unbooked;
 mod withdrawals;
 
 use std::sync::Arc;

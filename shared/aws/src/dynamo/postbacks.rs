@@ -92,8 +92,13 @@ impl PostbackStore for DynamoStore {
                         deposit: plan.effect(),
                     });
                 }
+                // Only the postback's own guard failing means "applied before"; the record is
+                // read back to be sure before the gateway is told so (a 200 ends its retries).
                 Err(TxError::Cancelled(c)) if c.failed(0) => {
-                    return Ok(CreditOutcome::AlreadyApplied);
+                    if self.get_postback(&credit.dedupe_key).await?.is_some() {
+                        return Ok(CreditOutcome::AlreadyApplied);
+                    }
+                    backoff(attempt).await;
                 }
                 // The deposit moved since we read it: decide again from its new state.
                 Err(TxError::Cancelled(c)) if c.failed(3) => continue,

@@ -14,6 +14,7 @@ use crate::money::Currency;
 pub const META: &str = "META";
 pub const OPEN_DEPOSITS: &str = "OPEN#DEPOSIT";
 pub const OPEN_WITHDRAWALS: &str = "OPEN#WITHDRAWAL";
+pub const OPEN_UNBOOKED: &str = "OPEN#UNBOOKED";
 pub const CONFIG: &str = "CONFIG";
 pub const METHOD_PREFIX: &str = "METHOD#";
 pub const BALANCE_PREFIX: &str = "BALANCE#";
@@ -66,6 +67,10 @@ pub fn ledger_sk(at: OffsetDateTime, entry_id: &str) -> String {
 
 pub fn postback_pk(dedupe_key: &str) -> String {
     format!("POSTBACK#{dedupe_key}")
+}
+
+pub fn unbooked_pk(key: &str) -> String {
+    format!("UNBOOKED#{key}")
 }
 
 pub fn idempotency_pk(scope: &str, key: &str) -> String {

@@ -1,6 +1,6 @@
 //! The merchant's storage port, in domain verbs, split by the aggregate each verb touches
 //! (one trait per file: [`DepositStore`], [`WithdrawalStore`], [`PostbackStore`],
-//! [`AccountStore`], [`IdempotencyStore`], [`MethodStore`], [`CacheStore`]); [`Store`] is all of
+//! [`UnbookedStore`], [`AccountStore`], [`IdempotencyStore`], [`MethodStore`], [`CacheStore`]); [`Store`] is all of
 //! them, used as `Arc<dyn Store>`. Adapters: [`memory::MemoryStore`] here and the DynamoDB one
 //! in the `aws-adapters` crate. One contract suite runs against both.
 //!
@@ -20,6 +20,7 @@ pub mod keys;
 pub mod memory;
 mod model;
 mod postbacks;
+mod unbooked;
 mod withdrawals;
 
 pub use accounts::AccountStore;
@@ -28,6 +29,7 @@ pub use deposits::DepositStore;
 pub use idempotency::IdempotencyStore;
 pub use model::*;
 pub use postbacks::{MAX_RAW_BODY, PostbackStore};
+pub use unbooked::{UnbookedStore, validate_unbooked};
 pub use withdrawals::WithdrawalStore;
 
 // The rules every adapter applies before it writes, shared so the adapters cannot disagree:
@@ -42,7 +44,7 @@ use crate::status::TransitionError;
 pub mod prelude {
     pub use super::{
         AccountStore, CacheStore, DepositStore, IdempotencyStore, MethodStore, PostbackStore,
-        Store, WithdrawalStore,
+        Store, UnbookedStore, WithdrawalStore,
     };
 }
 
@@ -82,6 +84,7 @@ pub trait Store:
     DepositStore
     + WithdrawalStore
     + PostbackStore
+    + UnbookedStore
     + AccountStore
     + IdempotencyStore
     + MethodStore
@@ -93,6 +96,7 @@ impl<T> Store for T where
     T: DepositStore
         + WithdrawalStore
         + PostbackStore
+        + UnbookedStore
         + AccountStore
         + IdempotencyStore
         + MethodStore

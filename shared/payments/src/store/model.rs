@@ -359,3 +359,63 @@ pub struct MethodSwitch {
     pub enabled: bool,
     pub updated_at: OffsetDateTime,
 }
+
+/// A verified postback (entry) we hold but could not book: kept with its reason until an
+/// operator credits it to a label or dismisses it (`UNBOOKED#<key>`). What the gateway signed
+/// is kept as text (an amount may carry more decimals than our currency table allows).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnbookedPostback {
+    /// The payment's dedupe key; crediting it on resolution uses the same key, so a payment
+    /// is booked at most once however it is resolved.
+    pub key: String,
+    /// Machine reason, e.g. `amount_precision`, `unknown_currency`, `order_not_payable`.
+    pub reason: String,
+    /// What a person reads: the reason in words.
+    pub detail: String,
+    pub received_at: OffsetDateTime,
+    pub amount: Option<String>,
+    pub currency: Option<String>,
+    /// The label the postback (or the gateway's lookup) names: a hint for the operator only.
+    pub label: Option<String>,
+    pub transaction_id: Option<String>,
+    pub deposit_id: Option<String>,
+    /// The body as received with its secrets redacted.
+    pub raw_body: String,
+    pub state: UnbookedState,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UnbookedState {
+    Open,
+    Closed(Resolution),
+}
+
+/// How an unbooked postback was closed, by whom and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolution {
+    pub outcome: ResolutionOutcome,
+    /// The operator (IAM principal), or `reconcile` when the gateway later confirmed it.
+    pub by: String,
+    pub note: String,
+    pub at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResolutionOutcome {
+    /// Credited by an operator to `label`.
+    Credited { label: Label, money: Money },
+    /// Closed without money moving.
+    Dismissed,
+    /// Booked by the normal path after all (e.g. the gateway's confirmation arrived).
+    Booked,
+}
+
+impl ResolutionOutcome {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Credited { .. } => "credited",
+            Self::Dismissed => "dismissed",
+            Self::Booked => "booked",
+        }
+    }
+}

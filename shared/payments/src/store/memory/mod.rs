@@ -8,6 +8,7 @@ mod config;
 mod deposits;
 mod idempotency;
 mod postbacks;
+mod unbooked;
 mod withdrawals;
 
 use std::collections::{BTreeMap, HashMap};
@@ -19,7 +20,7 @@ use time::OffsetDateTime;
 use super::keys::{self, trunc_micros};
 use super::{
     Deposit, IdempotencyRecord, LedgerEntry, MethodSwitch, Page, PageRequest, PostbackRecord,
-    StoreError, Withdrawal,
+    StoreError, UnbookedPostback, Withdrawal,
 };
 use crate::clock::{Clock, SystemClock};
 use crate::ids::{DepositId, Label, WithdrawalId};
@@ -37,6 +38,7 @@ struct State {
     idempotency: HashMap<(String, String), IdempotencyRecord>,
     methods: BTreeMap<String, MethodSwitch>,
     cache: HashMap<String, (String, OffsetDateTime)>,
+    unbooked: HashMap<String, UnbookedPostback>,
 }
 
 pub struct MemoryStore {
