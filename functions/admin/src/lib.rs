@@ -31,6 +31,8 @@ pub fn router(deps: Arc<Deps>) -> Router {
         .route("/v1/admin/reconciliation", get(reconciliation))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(Extension(auth))
+        // The `Admin` extractor refuses IAM callers when this list is missing.
+        .layer(Extension(deps.settings.admin_principals.clone()))
         .with_state(deps)
 }
 

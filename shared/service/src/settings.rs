@@ -9,6 +9,7 @@ use paykassma::signature::Scheme;
 use url::Url;
 
 use crate::config::ConfigError;
+use crate::http::{AdminPrincipal, AdminPrincipals};
 
 /// Reconciliation: what counts as stale, when things expire, how big the batches are.
 #[derive(Clone, Debug)]
@@ -55,6 +56,9 @@ pub struct Settings {
     /// `PUBLIC_BASE_URL`: where this API is reachable, for absolute links (QR images). When
     /// unset, links are relative (`/v1/deposits/{id}/qr.svg`).
     pub public_base_url: Option<Url>,
+    /// `ADMIN_PRINCIPAL_ARNS`: comma-separated IAM role/user ARNs allowed on the admin routes
+    /// (a role admits its assumed-role sessions); empty admits any IAM-authorized caller.
+    pub admin_principals: AdminPrincipals,
     /// `METHODS_ENABLED_BY_DEFAULT`: whether a method nobody switched is offered (default true).
     pub methods_enabled_by_default: bool,
     /// `METHODS_CACHE_SECONDS`: how long the gateway's method list is cached (default 300).
@@ -135,6 +139,23 @@ impl Settings {
             })
             .transpose()?
             .unwrap_or_default();
+        let admin_principals = AdminPrincipals(
+            get("ADMIN_PRINCIPAL_ARNS")
+                .map(|list| {
+                    list.split(',')
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(|s| {
+                            AdminPrincipal::parse(s).map_err(|e| ConfigError::Invalid {
+                                var: "ADMIN_PRINCIPAL_ARNS",
+                                problem: e.to_string(),
+                            })
+                        })
+                        .collect::<Result<Vec<_>, _>>()
+                })
+                .transpose()?
+                .unwrap_or_default(),
+        );
         let public_base_url = get("PUBLIC_BASE_URL")
             .map(|v| {
                 Url::parse(&v).map_err(|e| ConfigError::Invalid {
@@ -169,6 +190,7 @@ impl Settings {
             auth_claim: get("AUTH_CLAIM").unwrap_or_else(|| "sub".into()),
             postback_scheme,
             postback_allowed_ips,
+            admin_principals,
             public_base_url,
             methods_enabled_by_default,
             methods_cache_ttl: secs("METHODS_CACHE_SECONDS", 300)?,
@@ -228,6 +250,10 @@ mod tests {
             ("RECONCILE_BATCH_SIZE", "0"),
             ("WINDOW_FAIL_URL_ID", "x"),
             ("METHODS_ENABLED_BY_DEFAULT", "maybe"),
+            (
+                "ADMIN_PRINCIPAL_ARNS",
+                "arn:aws:iam::123456789012:role/ops, ops",
+            ),
         ] {
             let err = from(&[(name, value)]).unwrap_err();
             assert_eq!(err.var(), Some(name), "{err}");
@@ -239,6 +265,28 @@ mod tests {
         .unwrap();
         assert_eq!(s.postback_allowed_ips.len(), 2);
         assert_eq!(s.postback_scheme, Scheme::Request);
+    }
+
+    #[test]
+    fn admin_principals_are_read_from_the_comma_list() {
+        assert_eq!(
+            from(&[]).unwrap().admin_principals,
+            AdminPrincipals::default()
+        );
+        let s = from(&[(
+            "ADMIN_PRINCIPAL_ARNS",
+            " arn:aws:iam::123456789012:role/ops ,, arn:aws:iam::123456789012:user/alice",
+        )])
+        .unwrap();
+        assert_eq!(s.admin_principals.0.len(), 2);
+        assert!(
+            s.admin_principals
+                .admits("arn:aws:sts::123456789012:assumed-role/ops/alice")
+        );
+        assert!(
+            !s.admin_principals
+                .admits("arn:aws:sts::123456789012:assumed-role/dev/alice")
+        );
     }
 
     #[test]

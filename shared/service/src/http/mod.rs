@@ -7,4 +7,7 @@ mod principal;
 
 pub use error::ApiError;
 pub use json::{ApiJson, IdempotencyKey, MAX_BODY_BYTES, parse_json, read_body};
-pub use principal::{Admin, AuthSettings, DevIdentity, Principal, SourceIp};
+pub use principal::{
+    Admin, AdminPrincipal, AdminPrincipals, AuthSettings, DevIdentity, Principal,
+    PrincipalArnError, SourceIp,
+};
