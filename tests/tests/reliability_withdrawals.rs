@@ -150,10 +150,14 @@ async fn gateway_failures_never_pay_a_withdrawal_twice_and_every_debit_settles()
         assert_eq!(at_gateway.amount, Decimal::from(*amount), "{id}");
         assert_eq!(&at_gateway.label, label);
         let k: usize = key.trim_start_matches("w-").parse().expect("key");
-        let action = if k % 2 == 0 { "process" } else { "reject" };
+        let action = if k.is_multiple_of(2) {
+            "process"
+        } else {
+            "reject"
+        };
         h.sandbox(&format!("/_sandbox/withdrawals/{id}/{action}"), json!({}))
             .await;
-        if k % 2 == 0 {
+        if k.is_multiple_of(2) {
             *expected_paid.entry(label.clone()).or_default() += Decimal::from(*amount);
             paid_total += Decimal::from(*amount);
         } else {

@@ -93,7 +93,7 @@ fn shortest_digits(abs: f64) -> (String, i32) {
         return (digits, decpt);
     };
     let low_is_even =
-        low.as_bytes()[n - 1].is_ascii_digit() && (low.as_bytes()[n - 1] - b'0') % 2 == 0;
+        low.as_bytes()[n - 1].is_ascii_digit() && (low.as_bytes()[n - 1] - b'0').is_multiple_of(2);
     let (mut chosen, chosen_decpt) = if low_is_even {
         (low, exact_decpt)
     } else {
