@@ -120,7 +120,16 @@ fn credit_of(
     let php = verify_postback(body.as_bytes(), keys, scheme).context("own postback")?;
     let postback = Postback::from_php(&php).map_err(|e| anyhow::anyhow!("own postback: {e}"))?;
     Ok(DepositCredit {
-        dedupe_key: postback_key::deposit_key(&postback),
+        dedupe_key: postback
+            .additional_data
+            .first()
+            .and_then(|e| {
+                postback_key::deposit_key(
+                    e.transaction_id.as_deref(),
+                    e.plugin_custom_order_id.as_deref(),
+                )
+            })
+            .context("own postback names no payment")?,
         label: label.clone(),
         money,
         deposit_id: Some(deposit.clone()),

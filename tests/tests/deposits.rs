@@ -292,7 +292,7 @@ async fn window_mode_order_paid_with_another_amount_is_an_amount_mismatch() {
 }
 
 #[tokio::test]
-async fn savings_two_small_payments_make_one_credit() {
+async fn savings_two_small_payments_are_credited_each_once_saved_up() {
     let h = Harness::start().await;
     // paytm's savings minimum in the sandbox is 148 INR: 100 waits, 100 more pays out 200.
     h.sandbox(
@@ -309,7 +309,9 @@ async fn savings_two_small_payments_make_one_credit() {
     .await;
     h.wait_balance("jack", "INR", "200.00").await;
     assert_eq!(h.balance("jack", "INR").await, "200.00");
-    assert_eq!(h.ledger_len("jack").await, 1);
+    // One postback with two entries, each its own payment (its own transaction number):
+    // two ledger entries, each credited once to the payer the gateway's lookup names.
+    assert_eq!(h.ledger_len("jack").await, 2);
 }
 
 #[tokio::test]

@@ -6,7 +6,7 @@ use axum::extract::{RawQuery, State};
 use axum::routing::get;
 use axum::{Extension, Json, Router};
 use service::account::{self, Balances, Ledger};
-use service::http::{AuthSettings, Principal};
+use service::http::{AuthSettings, Principal, query_param};
 use service::{ApiError, Deps};
 
 /// Every route this function serves (method, path), for the OpenAPI check.
@@ -30,19 +30,13 @@ async fn balance(
     account::balances(&deps, &label).await.map(Json)
 }
 
-fn param(query: Option<&str>, name: &str) -> Option<String> {
-    url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.into_owned())
-}
-
 async fn ledger(
     State(deps): State<Arc<Deps>>,
     Principal(label): Principal,
     RawQuery(query): RawQuery,
 ) -> Result<Json<Ledger>, ApiError> {
-    let limit = account::parse_limit(param(query.as_deref(), "limit").as_deref())?;
-    let cursor = param(query.as_deref(), "cursor");
+    let limit = account::parse_limit(query_param(query.as_deref(), "limit").as_deref())?;
+    let cursor = query_param(query.as_deref(), "cursor");
     account::ledger(&deps, &label, limit, cursor)
         .await
         .map(Json)

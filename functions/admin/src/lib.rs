@@ -3,13 +3,15 @@
 
 use std::sync::Arc;
 
-use axum::extract::{DefaultBodyLimit, Path, State};
-use axum::routing::{get, put};
+use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
+use axum::routing::{get, post, put};
 use axum::{Extension, Json, Router};
+use service::account::parse_limit;
 use service::admin::{
     self, GatewayBalances, MethodSwitchView, MethodSwitches, ReconciliationReport, SetMethod,
 };
-use service::http::{Admin, ApiJson, AuthSettings, MAX_BODY_BYTES};
+use service::http::{Admin, ApiJson, AuthSettings, MAX_BODY_BYTES, query_param};
+use service::postbacks::review::{self, Resolve, UnbookedList, UnbookedView};
 use service::{ApiError, Deps};
 
 /// Every route this function serves (method, path), for the OpenAPI check.
@@ -18,6 +20,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("PUT", "/v1/admin/payment-methods/{wallet_type}"),
     ("GET", "/v1/admin/gateway-balance"),
     ("GET", "/v1/admin/reconciliation"),
+    ("GET", "/v1/admin/postbacks/unbooked"),
+    ("POST", "/v1/admin/postbacks/unbooked/{key}/resolve"),
 ];
 
 pub fn router(deps: Arc<Deps>) -> Router {
@@ -29,6 +33,11 @@ pub fn router(deps: Arc<Deps>) -> Router {
         .route("/v1/admin/payment-methods/{wallet_type}", put(set_method))
         .route("/v1/admin/gateway-balance", get(gateway_balance))
         .route("/v1/admin/reconciliation", get(reconciliation))
+        .route("/v1/admin/postbacks/unbooked", get(list_unbooked))
+        .route(
+            "/v1/admin/postbacks/unbooked/{key}/resolve",
+            post(resolve_unbooked),
+        )
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(Extension(auth))
         // The `Admin` extractor refuses IAM callers when this list is missing.
@@ -66,6 +75,25 @@ async fn reconciliation(
     _admin: Admin,
 ) -> Result<Json<ReconciliationReport>, ApiError> {
     Ok(Json(admin::reconciliation(&deps).await?))
+}
+
+async fn list_unbooked(
+    State(deps): State<Arc<Deps>>,
+    _admin: Admin,
+    RawQuery(query): RawQuery,
+) -> Result<Json<UnbookedList>, ApiError> {
+    let limit = parse_limit(query_param(query.as_deref(), "limit").as_deref())?;
+    let cursor = query_param(query.as_deref(), "cursor");
+    Ok(Json(review::list(&deps, limit, cursor).await?))
+}
+
+async fn resolve_unbooked(
+    State(deps): State<Arc<Deps>>,
+    who: Admin,
+    Path(key): Path<String>,
+    ApiJson(body): ApiJson<Resolve>,
+) -> Result<Json<UnbookedView>, ApiError> {
+    Ok(Json(review::resolve(&deps, &who, &key, body).await?))
 }
 
 #[cfg(test)]

@@ -34,9 +34,26 @@ fn deps(allowed: &str) -> Arc<Deps> {
     Arc::new(Deps::builder(gateway, keys()).settings(settings).build())
 }
 
-/// A deposit postback of 250 INR for `bob`, signed (P).
+/// A deposit postback of 250 INR for `bob`'s deposit `dep-bob-1`, signed (P).
 fn signed_postback() -> String {
-    signed_postback_for_order("")
+    signed_postback_for_order("dep-bob-1")
+}
+
+async fn bob_deposit(d: &Deps) {
+    use payments::store::NewDeposit;
+    use payments::{Currency, DepositId, Money};
+    d.store
+        .create_deposit(NewDeposit {
+            id: DepositId::parse("dep-bob-1").unwrap(),
+            label: Label::parse("bob").unwrap(),
+            currency: Currency::parse("INR").unwrap(),
+            amount: Some(Money::parse("250.00", "INR").unwrap()),
+            wallet_type: "upi_l".into(),
+            details: Default::default(),
+            created_at: time::OffsetDateTime::now_utc(),
+        })
+        .await
+        .unwrap();
 }
 
 /// The same, naming our deposit `order` (signed: it is inside `additional_data`).
@@ -107,6 +124,7 @@ async fn available(deps: &Deps, label: &str) -> Option<String> {
 #[tokio::test]
 async fn allowed_source_is_applied_once_and_others_are_refused() {
     let d = deps("203.0.113.9");
+    bob_deposit(&d).await;
     let text = signed_postback();
 
     let (status, body) = call(d.clone(), event("198.51.100.1", &text)).await;
@@ -131,25 +149,31 @@ async fn allowed_source_is_applied_once_and_others_are_refused() {
 }
 
 #[tokio::test]
-async fn a_relabelled_first_delivery_credits_the_order_owner() {
-    use payments::store::NewDeposit;
-    use payments::{Currency, DepositId, Money};
-
+async fn a_payment_without_our_order_waits_for_the_gateway_to_name_its_payer() {
+    // The gateway (127.0.0.1:9) cannot be asked: nothing is credited to the body's unsigned
+    // label, the payment is kept, and the answer asks the gateway to deliver again.
     let d = deps("203.0.113.9");
-    let inr = Currency::parse("INR").unwrap();
-    let id = DepositId::parse("dep-bob-1").unwrap();
-    d.store
-        .create_deposit(NewDeposit {
-            id: id.clone(),
-            label: Label::parse("bob").unwrap(),
-            currency: inr,
-            amount: Some(Money::parse("250.00", "INR").unwrap()),
-            wallet_type: "upi_l".into(),
-            details: Default::default(),
-            created_at: time::OffsetDateTime::now_utc(),
-        })
+    let text = signed_postback_for_order("");
+    for _ in 0..2 {
+        let (status, body) = call(d.clone(), event("203.0.113.9", &text)).await;
+        assert_eq!(status, 503, "{body}");
+    }
+    assert_eq!(available(&d, "bob").await, None);
+    let kept = d
+        .store
+        .get_unbooked("in:tx:777788889999")
         .await
+        .unwrap()
         .unwrap();
+    assert_eq!(kept.reason, "awaiting_gateway_confirmation");
+    assert!(!kept.raw_body.contains("access-1"), "{}", kept.raw_body);
+}
+
+#[tokio::test]
+async fn a_relabelled_first_delivery_credits_the_order_owner() {
+    let d = deps("203.0.113.9");
+    bob_deposit(&d).await;
+    let id = payments::DepositId::parse("dep-bob-1").unwrap();
     // A man in the middle rewrites the unsigned top-level label before the first delivery.
     let forged =
         signed_postback_for_order("dep-bob-1").replace("\"label\":\"bob\"", "\"label\":\"eve\"");

@@ -174,6 +174,8 @@ impl Stack {
         let app = app(deps.clone());
         let (shutdown, mut rx) = watch::channel(false);
         let server = tokio::spawn(async move {
+            // The peer address stands in for API Gateway's sourceIp (POSTBACK_ALLOWED_IPS).
+            let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
             let result = axum::serve(listener, app)
                 .with_graceful_shutdown(async move {
                     let _ = rx.wait_for(|stop| *stop).await;

@@ -11,3 +11,10 @@ pub use principal::{
     Admin, AdminPrincipal, AdminPrincipals, AuthSettings, DevIdentity, Principal,
     PrincipalArnError, SourceIp,
 };
+
+/// One query-string parameter, percent-decoded (`None` when absent).
+pub fn query_param(query: Option<&str>, name: &str) -> Option<String> {
+    url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}

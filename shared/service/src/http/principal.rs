@@ -262,7 +262,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Admin {
     }
 }
 
-/// The caller's address as API Gateway saw it (`requestContext.http.sourceIp`), when known.
+/// The caller's address as API Gateway saw it (`requestContext.http.sourceIp`), when known;
+/// on the local server (no API Gateway) the TCP peer, so `POSTBACK_ALLOWED_IPS` can be tried.
 #[derive(Clone, Debug)]
 pub struct SourceIp(pub Option<String>);
 
@@ -270,9 +271,14 @@ impl<S: Send + Sync> FromRequestParts<S> for SourceIp {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(SourceIp(
-            api_gateway_v2(parts).and_then(|ctx| ctx.http.source_ip.clone()),
-        ))
+        let gateway = api_gateway_v2(parts).and_then(|ctx| ctx.http.source_ip.clone());
+        let peer = || {
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip().to_string())
+        };
+        Ok(SourceIp(gateway.or_else(peer)))
     }
 }
 

@@ -20,11 +20,11 @@
 //! over the same state changes nothing more.
 
 pub mod hash_urls;
+mod unbooked;
 
 use std::collections::{BTreeMap, HashMap};
 
 use paykassma::client::{Error as GatewayError, PostbackKind, PullOutcome, PulledPostback};
-use paykassma::php::{JsonFlags, encode};
 use payments::store::{Deposit, DepositUpdate, PageRequest, Withdrawal};
 use payments::{DepositStatus, StoreError, WithdrawalStatus};
 use serde::{Deserialize, Serialize};
@@ -34,7 +34,7 @@ use time::format_description::well_known::Rfc3339;
 use crate::Deps;
 use crate::http::ApiError;
 use crate::metrics;
-use crate::postbacks::{ApplyOutcome, apply_verified};
+use crate::postbacks::{ApplyOutcome, EntryEffect, Source, apply_verified};
 use crate::withdrawals::{self, OutgoingEffect};
 
 /// Where the last run's summary is kept.
@@ -75,6 +75,8 @@ impl ReconcileSummary {
     pub fn findings(&self) -> u64 {
         const CHANGES: &[&str] = &[
             "deposit_credited",
+            "deposit_closed_already_credited",
+            "unbooked_booked",
             "deposit_expired",
             "withdrawal_processed",
             "withdrawal_refunded",
@@ -108,6 +110,9 @@ pub async fn run(deps: &Deps) -> Result<ReconcileSummary, ApiError> {
     }
     if let Err(e) = withdrawals(deps, started, &mut summary).await {
         summary.errors.push(format!("withdrawals: {e}"));
+    }
+    if let Err(e) = unbooked::retry_awaiting(deps, &mut summary).await {
+        summary.errors.push(format!("unbooked postbacks: {e}"));
     }
     match hash_urls::refresh_if_due(deps).await {
         Ok(r) => summary.add(&format!("hash_urls_{}", r.as_str())),
@@ -181,6 +186,37 @@ pub async fn open_withdrawals(
     }
 }
 
+/// An open deposit whose payment was booked before (under `key`) without moving it: closed
+/// now, status only (the money was credited with that booking), when the booking credited the
+/// deposit's owner. Anything else is for a person.
+async fn close_booked(deps: &Deps, d: &Deposit, key: &str) -> &'static str {
+    let booked = match deps.store.get_postback(key).await {
+        Ok(Some(p)) => p,
+        Ok(None) => return "deposit_already_credited",
+        Err(e) => {
+            tracing::warn!(deposit_id = %d.id, error = %e, "cannot read the booking of an open deposit");
+            return "deposit_already_credited";
+        }
+    };
+    if booked.label.as_ref() != Some(&d.label) {
+        tracing::error!(deposit_id = %d.id, %key,
+            "an open deposit's payment was booked to another label; left for a person");
+        return "deposit_booked_elsewhere";
+    }
+    let update = DepositUpdate {
+        activation_key: None,
+        message: Some(format!("credited by the payment booked as {key}")),
+    };
+    match deps
+        .store
+        .update_deposit_status(&d.id, d.status, DepositStatus::Credited, update)
+        .await
+    {
+        Ok(_) => "deposit_closed_already_credited",
+        Err(_) => "deposit_moved",
+    }
+}
+
 fn by_id(items: Vec<PulledPostback>) -> HashMap<String, PullOutcome> {
     items.into_iter().map(|p| (p.id, p.outcome)).collect()
 }
@@ -207,13 +243,23 @@ async fn deposits(
         summary.add("deposit_checked");
         match pulled.get(d.id.as_str()) {
             Some(PullOutcome::Found(found)) => {
-                let text = encode(&found.raw, JsonFlags::UNESCAPED);
-                match apply_verified(deps, &found.raw, &text).await {
-                    Ok(ApplyOutcome::Credited) => {
-                        tracing::info!(deposit_id = %d.id, "reconciliation credited a deposit whose postback was missed");
-                        summary.add("deposit_credited")
+                match apply_verified(deps, &found.raw, Source::Gateway).await {
+                    Ok(ApplyOutcome::Deposit(items)) => {
+                        let mine = items.iter().find(|i| i.deposit_id.as_ref() == Some(&d.id));
+                        match mine.map(|i| (&i.key, &i.effect)) {
+                            Some((_, EntryEffect::Credited)) => {
+                                tracing::info!(deposit_id = %d.id, "reconciliation credited a deposit whose postback was missed");
+                                summary.add("deposit_credited")
+                            }
+                            Some((key, EntryEffect::Duplicate)) => {
+                                summary.add(close_booked(deps, &d, key).await)
+                            }
+                            Some((_, EntryEffect::Unbooked(_) | EntryEffect::Awaiting)) => {
+                                summary.add("deposit_unbooked")
+                            }
+                            None => summary.add("deposit_postback_mismatched"),
+                        }
                     }
-                    Ok(ApplyOutcome::Duplicate) => summary.add("deposit_already_credited"),
                     Ok(ApplyOutcome::Withdrawal(_)) => summary.add("deposit_postback_mismatched"),
                     Err(e) => summary.errors.push(format!("deposit {}: {e}", d.id)),
                 }
@@ -269,8 +315,7 @@ async fn withdrawals(
         summary.add("withdrawal_checked");
         let outcome = match pulled.get(w.id.as_str()) {
             Some(PullOutcome::Found(found)) => {
-                let text = encode(&found.raw, JsonFlags::UNESCAPED);
-                match apply_verified(deps, &found.raw, &text).await {
+                match apply_verified(deps, &found.raw, Source::Gateway).await {
                     Ok(ApplyOutcome::Withdrawal(o)) => {
                         let mine = o
                             .items
