@@ -58,11 +58,16 @@ async fn bob_deposit(d: &Deps) {
 
 /// The same, naming our deposit `order` (signed: it is inside `additional_data`).
 fn signed_postback_for_order(order: &str) -> String {
+    signed_with(&keys(), order, "777788889999")
+}
+
+/// 250 INR for `order`, transaction `tx`, signed (P) with `keys`.
+fn signed_with(keys: &PostbackKeys, order: &str, tx: &str) -> String {
     let entry = PhpValue::Map(vec![
         ("amount".into(), PhpValue::string("250.00")),
         ("currency_code".into(), PhpValue::string("INR")),
         ("wallet_type".into(), PhpValue::string("upi_l")),
-        ("transaction_id".into(), PhpValue::string("777788889999")),
+        ("transaction_id".into(), PhpValue::string(tx)),
         ("plugin_custom_order_id".into(), PhpValue::string(order)),
     ]);
     let body = vec![
@@ -75,10 +80,13 @@ fn signed_postback_for_order(order: &str) -> String {
             "created_datetime".to_string(),
             PhpValue::string("2026-11-23 20:00:00"),
         ),
-        ("access_key".to_string(), PhpValue::string("access-1")),
+        (
+            "access_key".to_string(),
+            PhpValue::string(keys.access_key.expose()),
+        ),
         ("additional_data".to_string(), PhpValue::List(vec![entry])),
     ];
-    sign_postback_body(&keys(), Scheme::Postback, &PhpValue::Map(body)).unwrap()
+    sign_postback_body(keys, Scheme::Postback, &PhpValue::Map(body)).unwrap()
 }
 
 fn event(source_ip: &str, body: &str) -> lambda_http::Request {
@@ -188,4 +196,62 @@ async fn a_relabelled_first_delivery_credits_the_order_owner() {
     assert_eq!(available(&d, "bob").await.as_deref(), Some("250"));
     let deposit = d.store.get_deposit(&id).await.unwrap().unwrap();
     assert_eq!(deposit.status, payments::DepositStatus::Credited);
+}
+
+#[tokio::test]
+async fn previous_keys_are_accepted_during_the_rotation_window_and_refused_after() {
+    use paykassma::credentials::PreviousKeys;
+    use payments::clock::ManualClock;
+
+    let old = PostbackKeys {
+        access_key: Secret::new("old-access"),
+        private_key: Secret::new("old-private"),
+    };
+    let now = time::OffsetDateTime::now_utc();
+    let clock = Arc::new(ManualClock::new(now));
+    let url = url::Url::parse("http://127.0.0.1:9").unwrap();
+    let gateway = Client::new(ClientConfig::new(
+        url.clone(),
+        url,
+        Secret::new("s"),
+        Secret::new("w"),
+    ))
+    .unwrap();
+    let d = Arc::new(
+        Deps::builder(gateway, keys())
+            .previous_postback_keys(Some(PreviousKeys {
+                keys: old.clone(),
+                valid_until: now + time::Duration::hours(1),
+            }))
+            .clock(clock.clone())
+            .build(),
+    );
+    bob_deposit(&d).await;
+    let (status, body) = call(
+        d.clone(),
+        event("203.0.113.9", &signed_with(&old, "dep-bob-1", "t-old-1")),
+    )
+    .await;
+    assert_eq!((status, body.as_str()), (200, r#"{"status":"ok"}"#));
+    assert_eq!(available(&d, "bob").await.as_deref(), Some("250"));
+    // Keys that were never ours are refused, window or not.
+    let stranger = PostbackKeys {
+        access_key: Secret::new("x"),
+        private_key: Secret::new("y"),
+    };
+    let (status, _) = call(
+        d.clone(),
+        event("203.0.113.9", &signed_with(&stranger, "", "t-x")),
+    )
+    .await;
+    assert_eq!(status, 401);
+    // After the window the old keys are refused; the current keys still work.
+    clock.advance(time::Duration::hours(1));
+    let (status, body) = call(
+        d.clone(),
+        event("203.0.113.9", &signed_with(&old, "", "t-old-2")),
+    )
+    .await;
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(available(&d, "bob").await.as_deref(), Some("250"));
 }

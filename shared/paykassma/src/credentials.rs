@@ -33,6 +33,25 @@ pub struct GatewaySecrets {
     pub postback_access_key: Secret,
     /// The (P) signature's private part.
     pub postback_private_key: Secret,
+    /// During a key rotation: the postback keys being replaced, accepted until `valid_until`.
+    pub previous_postback_keys: Option<PreviousKeys>,
+}
+
+/// Postback keys still accepted for a while after a rotation, so postbacks signed with the
+/// old keys (in flight, or sent before the gateway switched) are not refused. Set in the
+/// secret as `previous_postback_access_key`, `previous_postback_private_key` and
+/// `previous_keys_valid_until` (RFC 3339), all three or none.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PreviousKeys {
+    pub keys: PostbackKeys,
+    pub valid_until: time::OffsetDateTime,
+}
+
+impl PreviousKeys {
+    /// The keys, while they are still accepted at `now`.
+    pub fn valid_at(&self, now: time::OffsetDateTime) -> Option<&PostbackKeys> {
+        (now < self.valid_until).then_some(&self.keys)
+    }
 }
 
 impl GatewaySecrets {
@@ -72,11 +91,34 @@ impl GatewaySecrets {
                 None => Err(malformed(format!("{name} is missing"))),
             }
         };
+        const PREVIOUS: [&str; 3] = [
+            "previous_postback_access_key",
+            "previous_postback_private_key",
+            "previous_keys_valid_until",
+        ];
+        let previous_postback_keys = if PREVIOUS.iter().any(|k| obj.contains_key(*k)) {
+            let until = field(PREVIOUS[2])?;
+            let valid_until = time::OffsetDateTime::parse(
+                until.expose(),
+                &time::format_description::well_known::Rfc3339,
+            )
+            .map_err(|_| malformed(format!("{} is not an RFC 3339 time", PREVIOUS[2])))?;
+            Some(PreviousKeys {
+                keys: PostbackKeys {
+                    access_key: field(PREVIOUS[0])?,
+                    private_key: field(PREVIOUS[1])?,
+                },
+                valid_until,
+            })
+        } else {
+            None
+        };
         Ok(Self {
             pluginapi_secret: field("pluginapi_secret")?,
             withdrawal_private_key: field("withdrawal_private_key")?,
             postback_access_key: field("postback_access_key")?,
             postback_private_key: field("postback_private_key")?,
+            previous_postback_keys,
         })
     }
 
@@ -123,6 +165,7 @@ impl EnvProvider {
                 withdrawal_private_key: get(Self::VARS[1])?,
                 postback_access_key: get(Self::VARS[2])?,
                 postback_private_key: get(Self::VARS[3])?,
+                previous_postback_keys: None,
             },
         })
     }
@@ -152,6 +195,33 @@ impl SecretsProvider for EnvProvider {
 mod tests {
     use super::*;
     use std::collections::HashMap;
+
+    #[test]
+    fn previous_keys_come_all_three_or_not_at_all() {
+        let base = r#""pluginapi_secret":"a","withdrawal_private_key":"b","postback_access_key":"c","postback_private_key":"d""#;
+        let s = GatewaySecrets::from_json("id", &format!("{{{base}}}")).unwrap();
+        assert_eq!(s.previous_postback_keys, None);
+        let s = GatewaySecrets::from_json(
+            "id",
+            &format!(r#"{{{base},"previous_postback_access_key":"old-a","previous_postback_private_key":"old-p","previous_keys_valid_until":"2026-12-03T10:00:00Z"}}"#),
+        )
+        .unwrap();
+        let p = s.previous_postback_keys.unwrap();
+        assert_eq!(p.keys.access_key.expose(), "old-a");
+        let until = time::macros::datetime!(2026-12-03 10:00 UTC);
+        assert!(p.valid_at(until - time::Duration::seconds(1)).is_some());
+        assert!(p.valid_at(until).is_none());
+        for broken in [
+            r#","previous_postback_access_key":"old-a""#,
+            r#","previous_postback_access_key":"old-a","previous_postback_private_key":"old-p","previous_keys_valid_until":"tomorrow""#,
+        ] {
+            let err = GatewaySecrets::from_json("id", &format!("{{{base}{broken}}}"))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("previous_"), "{err}");
+            assert!(!err.contains("old-a"), "no secret in errors: {err}");
+        }
+    }
 
     const JSON: &str = r#"{"pluginapi_secret":"s-api","withdrawal_private_key":"s-wd","postback_access_key":"s-pa","postback_private_key":"s-pp","extra":1}"#;
 

@@ -41,7 +41,7 @@ impl std::str::FromStr for Scheme {
 }
 
 /// The merchant's postback keys (plugin settings).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PostbackKeys {
     /// `postback_access_key`: also expected in the body's `access_key`.
     pub access_key: Secret,

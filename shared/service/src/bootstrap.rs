@@ -36,7 +36,8 @@ impl Deps {
         );
         client.timeout = config.gateway_timeout;
         let gateway = Client::new(client).map_err(|e| BootstrapError::Client(e.to_string()))?;
-        let builder = Deps::builder(gateway, secrets.postback_keys());
+        let builder = Deps::builder(gateway, secrets.postback_keys())
+            .previous_postback_keys(secrets.previous_postback_keys.clone());
         let store = std::sync::Arc::new(config.dynamo_store(builder.clock_handle()).await);
         Ok(builder
             .store(store)

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use paykassma::client::Client;
+use paykassma::credentials::PreviousKeys;
 use paykassma::signature::PostbackKeys;
 use payments::Store;
 use payments::clock::{Clock, SystemClock};
@@ -18,6 +19,8 @@ pub struct Deps {
     pub store: Arc<dyn Store>,
     pub gateway: Client,
     pub postback_keys: PostbackKeys,
+    /// During a key rotation, the keys being replaced and until when they are accepted.
+    pub previous_postback_keys: Option<PreviousKeys>,
     pub clock: Arc<dyn Clock>,
     pub settings: Settings,
 }
@@ -28,6 +31,7 @@ impl std::fmt::Debug for Deps {
         f.debug_struct("Deps")
             .field("gateway", &self.gateway)
             .field("postback_keys", &self.postback_keys)
+            .field("previous_postback_keys", &self.previous_postback_keys)
             .field("settings", &self.settings)
             .finish_non_exhaustive()
     }
@@ -40,6 +44,7 @@ impl Deps {
         DepsBuilder {
             gateway,
             postback_keys,
+            previous_postback_keys: None,
             store: None,
             clock: Arc::new(SystemClock),
             settings: None,
@@ -51,6 +56,7 @@ impl Deps {
 pub struct DepsBuilder {
     gateway: Client,
     postback_keys: PostbackKeys,
+    previous_postback_keys: Option<PreviousKeys>,
     store: Option<StoreSource>,
     clock: Arc<dyn Clock>,
     settings: Option<Settings>,
@@ -73,6 +79,12 @@ impl DepsBuilder {
     /// The clock the built [`Deps`] will carry (for stores built outside the builder).
     pub fn clock_handle(&self) -> Arc<dyn Clock> {
         self.clock.clone()
+    }
+
+    /// The keys being replaced in a rotation, accepted until their `valid_until`.
+    pub fn previous_postback_keys(mut self, previous: Option<PreviousKeys>) -> Self {
+        self.previous_postback_keys = previous;
+        self
     }
 
     pub fn settings(mut self, settings: Settings) -> Self {
@@ -106,6 +118,7 @@ impl DepsBuilder {
             store,
             gateway: self.gateway,
             postback_keys: self.postback_keys,
+            previous_postback_keys: self.previous_postback_keys,
             clock: self.clock,
             settings: self.settings.unwrap_or_default(),
         }

@@ -74,7 +74,7 @@ pub async fn receive(
             return Err(ApiError::Forbidden("source address not allowed".into()));
         }
     }
-    let body = match verify_postback(raw, &deps.postback_keys, deps.settings.postback_scheme) {
+    let body = match verify(deps, raw) {
         Ok(body) => body,
         Err(VerifyError::Malformed(m)) => return Err(ApiError::Malformed(m)),
         Err(e) => {
@@ -94,6 +94,29 @@ pub async fn receive(
         ));
     }
     Ok(outcome)
+}
+
+/// Verifies with the current keys and, during a key rotation, with the keys being replaced
+/// (until their `valid_until`): the gateway may still sign with those for a while.
+fn verify(deps: &Deps, raw: &[u8]) -> Result<PhpValue, VerifyError> {
+    let scheme = deps.settings.postback_scheme;
+    let err = match verify_postback(raw, &deps.postback_keys, scheme) {
+        Ok(body) => return Ok(body),
+        Err(e @ (VerifyError::AccessKeyMismatch | VerifyError::SignatureMismatch)) => e,
+        Err(e) => return Err(e),
+    };
+    let previous = deps
+        .previous_postback_keys
+        .as_ref()
+        .and_then(|p| p.valid_at(deps.clock.now()));
+    match previous.map(|keys| verify_postback(raw, keys, scheme)) {
+        Some(Ok(body)) => {
+            metrics::count("PostbackPreviousKeys", 1);
+            tracing::info!("postback signed with the previous keys (rotation window)");
+            Ok(body)
+        }
+        _ => Err(err),
+    }
 }
 
 /// Applies a postback whose signature was verified (by the webhook), or that we fetched from
