@@ -13,8 +13,23 @@ fn template_table_matches_the_code_definition() {
         table["Type"],
         serde_yaml::Value::from("AWS::DynamoDB::Table")
     );
-    let deployed: serde_json::Value =
+    let mut deployed: serde_json::Value =
         serde_json::to_value(&table["Properties"]).expect("table properties convert to JSON");
+    // The customer-managed key is the template's choice (KmsKeyArn), not the code's: both keys
+    // are conditional on it, and with them removed the rest must match the code exactly.
+    let sse = deployed["SSESpecification"]
+        .as_object_mut()
+        .expect("SSESpecification is a map");
+    for (field, when_set) in [("SSEType", "KMS"), ("KMSMasterKeyId", "KmsKeyArn")] {
+        let v = sse
+            .remove(field)
+            .unwrap_or_else(|| panic!("{field} in SSESpecification"));
+        let text = v.to_string();
+        assert!(
+            text.contains("HasKmsKey") && text.contains(when_set) && text.contains("AWS::NoValue"),
+            "{field} is set only with KmsKeyArn: {text}"
+        );
+    }
     assert_eq!(
         deployed,
         cloudformation_properties(),
