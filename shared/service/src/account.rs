@@ -77,26 +77,37 @@ pub fn parse_limit(raw: Option<&str>) -> Result<usize, ApiError> {
     }
 }
 
+/// A page request from the query's `limit` and `cursor` (empty = first page; an over-long one
+/// is not ours).
+pub fn page_request(limit: usize, cursor: Option<String>) -> Result<PageRequest, ApiError> {
+    let cursor = cursor.filter(|c| !c.is_empty());
+    if cursor.as_ref().is_some_and(|c| c.len() > 1024) {
+        return Err(ApiError::validation("cursor", "not a cursor from this API"));
+    }
+    Ok(PageRequest { limit, cursor })
+}
+
+/// A listing's error: a cursor the store cannot read is the caller's 400.
+pub fn cursor_error(e: payments::StoreError) -> ApiError {
+    match e {
+        payments::StoreError::Invalid(_) => {
+            ApiError::validation("cursor", "not a cursor from this API")
+        }
+        e => e.into(),
+    }
+}
+
 pub async fn ledger(
     deps: &Deps,
     label: &Label,
     limit: usize,
     cursor: Option<String>,
 ) -> Result<Ledger, ApiError> {
-    let cursor = cursor.filter(|c| !c.is_empty());
-    if cursor.as_ref().is_some_and(|c| c.len() > 1024) {
-        return Err(ApiError::validation("cursor", "not a cursor from this API"));
-    }
     let page = deps
         .store
-        .list_ledger(label, PageRequest { limit, cursor })
+        .list_ledger(label, page_request(limit, cursor)?)
         .await
-        .map_err(|e| match e {
-            payments::StoreError::Invalid(_) => {
-                ApiError::validation("cursor", "not a cursor from this API")
-            }
-            e => e.into(),
-        })?;
+        .map_err(cursor_error)?;
     Ok(Ledger {
         entries: page
             .items

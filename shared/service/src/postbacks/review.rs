@@ -4,8 +4,8 @@
 //! dismiss it with a note. Every resolution names the operator and is kept with the record.
 
 use payments::store::{
-    CreditOutcome, DepositCredit, DepositUpdate, PageRequest, Resolution, ResolutionOutcome,
-    UnbookedPostback, UnbookedState,
+    CreditOutcome, DepositCredit, DepositUpdate, Resolution, ResolutionOutcome, UnbookedPostback,
+    UnbookedState,
 };
 use payments::{Currency, DepositId, DepositStatus, Label, Money, StoreError};
 use rust_decimal::Decimal;
@@ -120,18 +120,11 @@ pub async fn list(
     limit: usize,
     cursor: Option<String>,
 ) -> Result<UnbookedList, ApiError> {
-    let cursor = cursor.filter(|c| !c.is_empty());
-    if cursor.as_ref().is_some_and(|c| c.len() > 1024) {
-        return Err(ApiError::validation("cursor", "not a cursor from this API"));
-    }
     let page = deps
         .store
-        .list_unbooked(&PageRequest { limit, cursor })
+        .list_unbooked(&crate::account::page_request(limit, cursor)?)
         .await
-        .map_err(|e| match e {
-            StoreError::Invalid(_) => ApiError::validation("cursor", "not a cursor from this API"),
-            e => e.into(),
-        })?;
+        .map_err(crate::account::cursor_error)?;
     Ok(UnbookedList {
         items: page.items.iter().map(view).collect(),
         next_cursor: page.next,
