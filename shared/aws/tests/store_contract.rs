@@ -54,6 +54,7 @@ contract_tests!(
     method_switches_and_caches,
     postback_records_are_kept_once,
     unbooked_postbacks_are_kept_listed_and_closed_once,
+    withdrawals_held_for_a_person_are_flagged_listed_and_closed_once,
     amounts_stay_exact,
     concurrent_duplicate_postbacks_credit_once,
     concurrent_withdrawals_never_overdraw,
@@ -76,6 +77,7 @@ async fn deposit_lifecycle_is_guarded(s: Arc<dyn Store>, b: &Books) {
     let update = DepositUpdate {
         activation_key: Some("321323438267".into()),
         message: None,
+        attempts: None,
     };
     let d = s
         .update_deposit_status(
@@ -122,6 +124,7 @@ async fn deposit_lifecycle_is_guarded(s: Arc<dyn Store>, b: &Books) {
             DepositUpdate {
                 activation_key: None,
                 message: Some("wrong UTR".into()),
+                attempts: None,
             },
         )
         .await
@@ -1202,4 +1205,125 @@ async fn invalid_inputs_change_nothing(s: Arc<dyn Store>, b: &Books) {
         s.list_ledger(&u, PageRequest::first(0)).await,
         Err(StoreError::Invalid(_))
     ));
+}
+
+async fn withdrawals_held_for_a_person_are_flagged_listed_and_closed_once(
+    s: Arc<dyn Store>,
+    b: &Books,
+) {
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    let t0 = OffsetDateTime::from_unix_timestamp(now - 3 * 3600).unwrap();
+    let label = b.label("u-attention");
+    let flag = |id: &str, obs: &str, at: OffsetDateTime| AttentionFlag {
+        withdrawal_id: WithdrawalId::parse(id).unwrap(),
+        label: label.clone(),
+        reason: "resend_refused".into(),
+        detail: "the re-send was refused".into(),
+        observation: obs.into(),
+        at,
+    };
+    let first = s
+        .flag_withdrawal(flag("wa1", "Postback not found", t0))
+        .await
+        .unwrap();
+    assert_eq!(first.state, AttentionState::Open);
+    assert_eq!(first.since, t0);
+    s.flag_withdrawal(flag(
+        "wa2",
+        "Withdrawal with this ID not found",
+        t0 + Duration::minutes(5),
+    ))
+    .await
+    .unwrap();
+    // A second flag keeps `since` and adds the new answer; a repeat answer is kept once.
+    let again = s
+        .flag_withdrawal(flag(
+            "wa1",
+            "refused: Insufficient balance",
+            t0 + Duration::minutes(10),
+        ))
+        .await
+        .unwrap();
+    let again2 = s
+        .flag_withdrawal(flag(
+            "wa1",
+            "refused: Insufficient balance",
+            t0 + Duration::minutes(11),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(again2.since, t0);
+    assert_eq!(again2.observations.len(), 2, "{:?}", again2.observations);
+    assert!(again2.observations[1].ends_with("refused: Insufficient balance"));
+    assert!(again2.revision > again.revision);
+    let id1 = WithdrawalId::parse("wa1").unwrap();
+    assert_eq!(s.get_attention(&id1).await.unwrap(), Some(again2.clone()));
+
+    let page = s
+        .list_attention(&PageRequest {
+            limit: 1,
+            cursor: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(page.items.len(), 1);
+    assert_eq!(page.items[0].withdrawal_id.as_str(), "wa1");
+    let rest = s
+        .list_attention(&PageRequest {
+            limit: 5,
+            cursor: page.next.clone(),
+        })
+        .await
+        .unwrap();
+    let ids: Vec<_> = rest
+        .items
+        .iter()
+        .map(|a| a.withdrawal_id.as_str())
+        .collect();
+    assert_eq!(ids, ["wa2"]);
+
+    let closed_state = AttentionState::Closed {
+        outcome: AttentionOutcome::Paid,
+        by: "arn:aws:iam::123456789012:user/ops".into(),
+        note: "the gateway's support confirmed the payout".into(),
+        at: t0 + Duration::hours(1),
+    };
+    let closed = s.close_attention(&id1, closed_state.clone()).await.unwrap();
+    assert_eq!(closed.state, closed_state);
+    let twice = s.close_attention(&id1, closed_state.clone()).await;
+    assert!(
+        matches!(twice, Err(StoreError::StateConflict { .. })),
+        "{twice:?}"
+    );
+    let missing = s
+        .close_attention(&WithdrawalId::parse("wa9").unwrap(), closed_state)
+        .await;
+    assert!(
+        matches!(missing, Err(StoreError::NotFound { .. })),
+        "{missing:?}"
+    );
+    let open: Vec<_> = s
+        .list_attention(&PageRequest::first(10))
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|a| a.withdrawal_id.to_string())
+        .collect();
+    assert_eq!(open, ["wa2"]);
+    // A new contradiction reopens it with a new `since` and the history kept.
+    let reopened = s
+        .flag_withdrawal(AttentionFlag {
+            reason: "contradicted".into(),
+            ..flag(
+                "wa1",
+                "withdrawal_status 5 after processed",
+                t0 + Duration::hours(2),
+            )
+        })
+        .await
+        .unwrap();
+    assert_eq!(reopened.state, AttentionState::Open);
+    assert_eq!(reopened.since, t0 + Duration::hours(2));
+    assert_eq!(reopened.observations.len(), 3);
 }

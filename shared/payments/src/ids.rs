@@ -100,6 +100,27 @@ impl DepositId {
         Ok(Self(raw.to_string()))
     }
 
+    /// The `custom_transaction_id` of attempt `n` at the gateway, which never takes one twice:
+    /// the bare id for the first, `<id>_<n>` after (generated ids hold no `_`).
+    pub fn order_ref(&self, n: u32) -> String {
+        if n <= 1 {
+            self.0.clone()
+        } else {
+            format!("{}_{n}", self.0)
+        }
+    }
+
+    /// The deposit a later attempt's `custom_transaction_id` names (`<id>_<n>`, n >= 2), or
+    /// `None` when `order_ref` has no attempt suffix. The bare id is tried as itself first.
+    pub fn of_order_ref(order_ref: &str) -> Option<(Self, u32)> {
+        let (id, n) = order_ref.rsplit_once('_')?;
+        let n: u32 = n.parse().ok().filter(|n| *n >= 2)?;
+        if n.to_string() != order_ref[id.len() + 1..] {
+            return None;
+        }
+        Self::parse(id).ok().map(|id| (id, n))
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -224,6 +245,25 @@ mod tests {
             w.as_str()[1..],
             DepositId::for_request(&a, "k1").as_str()[1..]
         );
+    }
+
+    #[test]
+    fn attempt_refs_map_back_to_their_deposit() {
+        let id = DepositId::generate();
+        assert_eq!(id.order_ref(1), id.as_str());
+        let second = id.order_ref(2);
+        assert_eq!(second, format!("{id}_2"));
+        assert_eq!(DepositId::of_order_ref(&second), Some((id.clone(), 2)));
+        assert_eq!(DepositId::of_order_ref(id.as_str()), None);
+        for bad in [
+            format!("{id}_1"),
+            format!("{id}_02"),
+            format!("{id}_x"),
+            "_3".into(),
+        ] {
+            assert_eq!(DepositId::of_order_ref(&bad), None, "{bad}");
+        }
+        assert!(second.len() <= DepositId::MAX_LEN);
     }
 
     #[test]

@@ -136,12 +136,14 @@ impl DepositStatus {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum WithdrawalStatus {
-    /// Debited and recorded; not yet (known to be) sent to the gateway.
+    /// Debited and recorded; known not to have reached the gateway (never sent, or the
+    /// connection was refused). Safe to send.
     Pending,
     /// The gateway accepted it (`{"status":"ok"}`); its result comes by postback.
     Submitted,
-    /// The gateway call's outcome is not known (timeout, 5xx): reconciliation asks the gateway
-    /// before anything is refunded or re-sent.
+    /// Being sent, or the send's outcome is not known (timeout, 5xx, a crash mid-call): the
+    /// gateway may have it. Only the gateway's own word settles it; nothing is refunded or
+    /// re-sent on a guess.
     Unknown,
     /// Paid out (postback `withdrawal_status` 1). The held money is released.
     Processed,
@@ -164,11 +166,13 @@ impl WithdrawalStatus {
     /// - `Submitted -> Unknown` is NOT allowed: once the gateway acknowledged the withdrawal it
     ///   exists there, and only its result (Processed/Rejected) can follow. A lost postback is
     ///   found by reconciliation asking for it, not by forgetting what we know.
+    /// - `Unknown -> Pending` only for the sender that marked it `Unknown` before its call and
+    ///   then saw the call never leave (connection refused): provably not sent.
     pub const TRANSITIONS: &'static [(Self, &'static [Self])] = {
         use WithdrawalStatus::*;
         &[
             (Pending, &[Submitted, Unknown, Processed, Rejected]),
-            (Unknown, &[Submitted, Processed, Rejected]),
+            (Unknown, &[Pending, Submitted, Processed, Rejected]),
             (Submitted, &[Processed, Rejected]),
             (Processed, &[]),
             (Rejected, &[]),
@@ -308,7 +312,9 @@ mod tests {
             Unknown.can_transition(Submitted)
                 && Unknown.can_transition(Processed)
                 && Unknown.can_transition(Rejected)
+                && Unknown.can_transition(Pending)
         );
+        assert!(Submitted.transition(Pending).is_err());
         assert!(Submitted.can_transition(Processed) && Submitted.can_transition(Rejected));
         assert!(Submitted.transition(Unknown).is_err());
         assert!(Processed.transition(Rejected).is_err());

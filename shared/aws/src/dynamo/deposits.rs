@@ -9,7 +9,7 @@ use payments::{DepositId, DepositStatus};
 use time::OffsetDateTime;
 
 use super::DynamoStore;
-use super::items::{deposit_from, deposit_item, s};
+use super::items::{deposit_from, deposit_item, n, s};
 use super::tx::StatusMove;
 
 impl DynamoStore {
@@ -72,6 +72,9 @@ impl DepositStore for DynamoStore {
         }
         if let Some(m) = update.message {
             extra.push(("message", s(m)));
+        }
+        if let Some(a) = update.attempts {
+            extra.push(("attempts", n(rust_decimal::Decimal::from(a))));
         }
         let mv = StatusMove {
             pk: keys::deposit_pk(id),

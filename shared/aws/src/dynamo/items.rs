@@ -175,6 +175,12 @@ pub fn deposit_item(d: &Deposit) -> Item {
     put_opt(&mut item, "postback_key", d.postback_key.clone().map(s));
     put_opt(&mut item, "activation_key", d.activation_key.clone().map(s));
     put_opt(&mut item, "message", d.message.clone().map(s));
+    // Left out at 1, as items written before attempts existed are.
+    put_opt(
+        &mut item,
+        "attempts",
+        (d.attempts > 1).then(|| n(Decimal::from(d.attempts))),
+    );
     item.insert("created_at".into(), t(d.created_at));
     item.insert("updated_at".into(), t(d.updated_at));
     if !d.status.is_terminal() {
@@ -204,6 +210,10 @@ pub fn deposit_from(item: &Item) -> Result<Deposit, StoreError> {
         postback_key: r.opt_s("postback_key")?.map(str::to_string),
         activation_key: r.opt_s("activation_key")?.map(str::to_string),
         message: r.opt_s("message")?.map(str::to_string),
+        attempts: match r.opt_n("attempts")? {
+            None => 1,
+            Some(n) => u32::try_from(n).map_err(|e| bad(format!("attempts: {e}")))?,
+        },
         created_at: r.time("created_at")?,
         updated_at: r.time("updated_at")?,
     })

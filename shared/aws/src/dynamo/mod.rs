@@ -6,11 +6,12 @@
 //!
 //! Layout: `tx` is the plumbing (transactions, tokens, reads, guarded updates), `items` maps
 //! records to items, and each aggregate's verbs live in their own module (`deposits`,
-//! `withdrawals`, `postbacks`, `accounts`, `idempotency`, `config`).
+//! `withdrawals`, `postbacks`, `unbooked`, `attention`, `accounts`, `idempotency`, `config`).
 
 pub mod table;
 
 mod accounts;
+mod attention;
 mod config;
 mod deposits;
 mod idempotency;

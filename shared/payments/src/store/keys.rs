@@ -15,6 +15,7 @@ pub const META: &str = "META";
 pub const OPEN_DEPOSITS: &str = "OPEN#DEPOSIT";
 pub const OPEN_WITHDRAWALS: &str = "OPEN#WITHDRAWAL";
 pub const OPEN_UNBOOKED: &str = "OPEN#UNBOOKED";
+pub const OPEN_ATTENTION: &str = "OPEN#ATTENTION";
 pub const CONFIG: &str = "CONFIG";
 pub const METHOD_PREFIX: &str = "METHOD#";
 pub const BALANCE_PREFIX: &str = "BALANCE#";
@@ -71,6 +72,10 @@ pub fn postback_pk(dedupe_key: &str) -> String {
 
 pub fn unbooked_pk(key: &str) -> String {
     format!("UNBOOKED#{key}")
+}
+
+pub fn attention_pk(id: &str) -> String {
+    format!("ATTENTION#{id}")
 }
 
 pub fn idempotency_pk(scope: &str, key: &str) -> String {

@@ -1,6 +1,6 @@
 //! The merchant's storage port, in domain verbs, split by the aggregate each verb touches
 //! (one trait per file: [`DepositStore`], [`WithdrawalStore`], [`PostbackStore`],
-//! [`UnbookedStore`], [`AccountStore`], [`IdempotencyStore`], [`MethodStore`], [`CacheStore`]); [`Store`] is all of
+//! [`UnbookedStore`], [`AttentionStore`], [`AccountStore`], [`IdempotencyStore`], [`MethodStore`], [`CacheStore`]); [`Store`] is all of
 //! them, used as `Arc<dyn Store>`. Adapters: [`memory::MemoryStore`] here and the DynamoDB one
 //! in the `aws-adapters` crate. One contract suite runs against both.
 //!
@@ -13,6 +13,7 @@
 //! Call the verbs with `use payments::store::prelude::*;` in scope.
 
 mod accounts;
+mod attention;
 mod config;
 mod deposits;
 mod idempotency;
@@ -24,6 +25,7 @@ mod unbooked;
 mod withdrawals;
 
 pub use accounts::AccountStore;
+pub use attention::{AttentionStore, MAX_OBSERVATIONS, flagged, validate_flag};
 pub use config::{CacheStore, MethodStore};
 pub use deposits::DepositStore;
 pub use idempotency::IdempotencyStore;
@@ -43,8 +45,8 @@ use crate::status::TransitionError;
 /// Every verb's trait, to bring them into scope at once.
 pub mod prelude {
     pub use super::{
-        AccountStore, CacheStore, DepositStore, IdempotencyStore, MethodStore, PostbackStore,
-        Store, UnbookedStore, WithdrawalStore,
+        AccountStore, AttentionStore, CacheStore, DepositStore, IdempotencyStore, MethodStore,
+        PostbackStore, Store, UnbookedStore, WithdrawalStore,
     };
 }
 
@@ -85,6 +87,7 @@ pub trait Store:
     + WithdrawalStore
     + PostbackStore
     + UnbookedStore
+    + AttentionStore
     + AccountStore
     + IdempotencyStore
     + MethodStore
@@ -97,6 +100,7 @@ impl<T> Store for T where
         + WithdrawalStore
         + PostbackStore
         + UnbookedStore
+        + AttentionStore
         + AccountStore
         + IdempotencyStore
         + MethodStore

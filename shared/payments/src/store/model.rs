@@ -27,6 +27,10 @@ pub struct NewDeposit {
     pub created_at: OffsetDateTime,
 }
 
+/// The deposit detail naming the `custom_transaction_id` its creation used, when a retry had
+/// to use a later attempt's (the first was taken by a request that died).
+pub const ORDER_REF: &str = "order_ref";
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Deposit {
     pub id: DepositId,
@@ -44,11 +48,28 @@ pub struct Deposit {
     pub activation_key: Option<String>,
     /// The gateway's last message about it (activation answer, rejection reason).
     pub message: Option<String>,
+    /// How many `custom_transaction_id`s it has used at the gateway (1: only the bare id;
+    /// `n`: also `<id>_2` .. `<id>_n`). See [`DepositId::order_ref`].
+    pub attempts: u32,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
 }
 
 impl Deposit {
+    /// Every `custom_transaction_id` this deposit has used at the gateway: its attempts, and
+    /// the one its creation used when that was not the first (`details["order_ref"]`).
+    pub fn order_refs(&self) -> Vec<String> {
+        let mut refs: Vec<String> = (1..=self.attempts.max(1))
+            .map(|n| self.id.order_ref(n))
+            .collect();
+        if let Some(r) = self.details.get(ORDER_REF)
+            && !refs.contains(r)
+        {
+            refs.push(r.clone());
+        }
+        refs
+    }
+
     /// The record a new deposit starts as: `Pending`, nothing credited, its times truncated
     /// to what the store keeps. Both adapters build deposits here.
     pub fn pending(d: NewDeposit) -> Self {
@@ -64,6 +85,7 @@ impl Deposit {
             credited: None,
             postback_key: None,
             activation_key: None,
+            attempts: 1,
             message: None,
             created_at,
             updated_at: created_at,
@@ -76,6 +98,8 @@ impl Deposit {
 pub struct DepositUpdate {
     pub activation_key: Option<String>,
     pub message: Option<String>,
+    /// A new attempt count (set before the attempt's gateway call).
+    pub attempts: Option<u32>,
 }
 
 /// A verified deposit postback to credit.
@@ -418,4 +442,73 @@ impl ResolutionOutcome {
             Self::Booked => "booked",
         }
     }
+}
+
+/// A withdrawal held for a person: see [`super::AttentionStore`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WithdrawalAttention {
+    pub withdrawal_id: WithdrawalId,
+    pub label: Label,
+    /// Machine reason of the latest flag, e.g. `resend_refused`, `not_found`,
+    /// `outcome_unknown`, `contradicted`.
+    pub reason: String,
+    /// What a person reads: the reason in words.
+    pub detail: String,
+    /// When it was (last) opened.
+    pub since: OffsetDateTime,
+    /// Every gateway answer seen, oldest first, each `<time> <answer>`.
+    pub observations: Vec<String>,
+    pub state: AttentionState,
+    /// Bumped by every write; adapters use it to detect concurrent flags.
+    pub revision: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AttentionState {
+    Open,
+    Closed {
+        outcome: AttentionOutcome,
+        /// The operator (IAM principal).
+        by: String,
+        note: String,
+        at: OffsetDateTime,
+    },
+}
+
+/// How an operator closed an item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttentionOutcome {
+    /// Settled as paid out by the operator.
+    Paid,
+    /// Settled as not paid: refunded by the operator.
+    Refunded,
+    /// Already settled; the operator looked and closed it without moving money.
+    Acknowledged,
+}
+
+impl AttentionOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Paid => "paid",
+            Self::Refunded => "refunded",
+            Self::Acknowledged => "acknowledged",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Paid, Self::Refunded, Self::Acknowledged]
+            .into_iter()
+            .find(|o| o.as_str() == s)
+    }
+}
+
+/// One reason to hold a withdrawal for a person, with the gateway answer behind it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttentionFlag {
+    pub withdrawal_id: WithdrawalId,
+    pub label: Label,
+    pub reason: String,
+    pub detail: String,
+    pub observation: String,
+    pub at: OffsetDateTime,
 }

@@ -55,6 +55,9 @@ impl DepositStore for MemoryStore {
         if update.message.is_some() {
             d.message = update.message;
         }
+        if let Some(n) = update.attempts {
+            d.attempts = n;
+        }
         d.updated_at = at;
         Ok(d.clone())
     }

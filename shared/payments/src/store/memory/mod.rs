@@ -4,6 +4,7 @@
 //! The verbs live beside their aggregate (`deposits.rs`, `withdrawals.rs`, ...).
 
 mod accounts;
+mod attention;
 mod config;
 mod deposits;
 mod idempotency;
@@ -20,7 +21,7 @@ use time::OffsetDateTime;
 use super::keys::{self, trunc_micros};
 use super::{
     Deposit, IdempotencyRecord, LedgerEntry, MethodSwitch, Page, PageRequest, PostbackRecord,
-    StoreError, UnbookedPostback, Withdrawal,
+    StoreError, UnbookedPostback, Withdrawal, WithdrawalAttention,
 };
 use crate::clock::{Clock, SystemClock};
 use crate::ids::{DepositId, Label, WithdrawalId};
@@ -39,6 +40,7 @@ struct State {
     methods: BTreeMap<String, MethodSwitch>,
     cache: HashMap<String, (String, OffsetDateTime)>,
     unbooked: HashMap<String, UnbookedPostback>,
+    attention: HashMap<WithdrawalId, WithdrawalAttention>,
 }
 
 pub struct MemoryStore {
