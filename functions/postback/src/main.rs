@@ -7,5 +7,5 @@ use std::sync::Arc;
 async fn main() -> Result<(), lambda_http::Error> {
     service::telemetry::init();
     let deps = Arc::new(service::Deps::from_env().await?);
-    lambda_http::run(postback::router(deps)).await
+    lambda_http::run(service::http::with_lambda_deadline(postback::router(deps))).await
 }

@@ -13,8 +13,10 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     lambda_runtime::run(service_fn(
         move |event: LambdaEvent<EventBridgeEvent<serde_json::Value>>| {
             let deps = deps.clone();
+            // Gateway calls end before the function's deadline, so the run can record them.
+            let budget = service::http::deadline::budget(event.context.deadline);
             async move {
-                reconcile::handle(&deps, event.payload)
+                service::http::deadline::within(budget, reconcile::handle(&deps, event.payload))
                     .await
                     .map_err(|e| lambda_runtime::Error::from(e.to_string()))
             }

@@ -10,10 +10,12 @@
 //!   outcome unknown, unreadable. Neither secret ever reaches an error, a log line or
 //!   `Debug` output.
 //! - Redirects are not followed: a redirect would carry the secret to another URL.
+//! - Calls keep to the caller's time budget when it set one ([`deadline`]).
 
 mod balance;
 mod catalog;
 mod config;
+pub mod deadline;
 mod deposits;
 mod envelope;
 mod error;

@@ -118,7 +118,18 @@ impl Client {
                 .body(json),
             Body::Multipart(form) => request.multipart(form),
         };
-        let request = request.header(reqwest::header::ACCEPT, "application/json");
+        let mut request = request.header(reqwest::header::ACCEPT, "application/json");
+        if let Some(left) = super::deadline::remaining() {
+            if left < super::deadline::MIN_CALL {
+                return Err(Error::Unreachable {
+                    reason: format!(
+                        "not sent: {} ms left of the caller's time budget",
+                        left.as_millis()
+                    ),
+                });
+            }
+            request = request.timeout(left.min(self.config.timeout));
+        }
         let started = Instant::now();
         tracing::debug!(%method, path = %logged_path, "paykassma request");
         let response = request.send().await.map_err(|e| {
