@@ -1152,7 +1152,8 @@ async fn pull_all_postbacks_batches_and_follows_pagination() {
 
 #[tokio::test]
 async fn pull_all_postbacks_stops_when_pages_bring_nothing_new() {
-    // A gateway that keeps repeating the same page and claims more: at most one extra call.
+    // A gateway that ignores `offset` (repeats the same page) and pages one id at a time:
+    // the repeat stops the paging, and the id it never reached is asked on its own once.
     let gw = Gateway::start((0..10).map(|_| pull_page(&["a"], 0, 5, 1)).collect()).await;
     let ids: Vec<String> = ["a", "b"].iter().map(|s| s.to_string()).collect();
     let items = gw
@@ -1160,8 +1161,38 @@ async fn pull_all_postbacks_stops_when_pages_bring_nothing_new() {
         .pull_all_postbacks(PostbackKind::Deposit, &ids, 10)
         .await
         .unwrap();
-    assert_eq!(items.len(), 1);
-    assert_eq!(gw.requests().len(), 2);
+    assert_eq!(
+        items.len(),
+        1,
+        "b is not reported: absent, not \"not found\""
+    );
+    let requests = gw.requests();
+    assert_eq!(requests.len(), 3, "{requests:#?}");
+    let last = requests[2].query.clone().unwrap_or_default();
+    assert!(
+        last.contains("=b") && !last.contains("=a&") && !last.ends_with("=a"),
+        "{last}"
+    );
+}
+
+#[tokio::test]
+async fn pull_all_postbacks_asks_what_a_page_holds_when_offset_is_ignored() {
+    // Pages of 2, offset ignored: four ids asked at once come back two at a time.
+    let gw = Gateway::start(vec![
+        pull_page(&["a", "b"], 0, 4, 2),
+        pull_page(&["a", "b"], 0, 4, 2),
+        pull_page(&["c", "d"], 0, 2, 2),
+    ])
+    .await;
+    let ids: Vec<String> = ["a", "b", "c", "d"].iter().map(|s| s.to_string()).collect();
+    let items = gw
+        .client()
+        .pull_all_postbacks(PostbackKind::Deposit, &ids, 50)
+        .await
+        .unwrap();
+    let got: Vec<&str> = items.iter().map(|i| i.id.as_str()).collect();
+    assert_eq!(got, ["a", "b", "c", "d"]);
+    assert_eq!(gw.requests().len(), 3);
 }
 
 // ---------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 //! Each found postback is kept twice: typed ([`Postback`], exact amounts) and raw
 //! ([`PhpValue`]), so the merchant can apply it through the same path as a webhook.
 
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 
 use reqwest::Method;
 
@@ -243,9 +243,14 @@ impl Client {
         .await
     }
 
-    /// Looks up every id, `batch_size` ids per request, following `paginate` until each
-    /// id of the batch was reported or the gateway has no more pages. Returns one item per
-    /// reported id (first report wins); ids the gateway never mentions are absent.
+    /// Looks up every id, at most `batch_size` ids per request. The documents define only the
+    /// answer's `paginate` block, not request parameters, so this works whether or not the
+    /// gateway honours `offset`/`limit`: it follows `paginate` (stopping when
+    /// `offset + count >= total`, when a page repeats, or when a page brings nothing new), and
+    /// once a page shows the gateway pages at fewer ids than were asked, it asks at most that
+    /// many at a time and asks the ids it has not heard about again. Returns one item per
+    /// reported id (first report wins); ids the gateway never mentions are absent: "not
+    /// reported", which is not "not found".
     pub async fn pull_all_postbacks(
         &self,
         kind: PostbackKind,
@@ -254,33 +259,66 @@ impl Client {
     ) -> Result<Vec<PulledPostback>, Error> {
         let mut out = Vec::new();
         let mut seen: HashSet<String> = HashSet::new();
-        for batch in ids.chunks(batch_size.max(1)) {
+        let mut queue: VecDeque<String> = VecDeque::new();
+        let mut queued: HashSet<&str> = HashSet::new();
+        for id in ids {
+            if queued.insert(id.as_str()) {
+                queue.push_back(id.clone());
+            }
+        }
+        let mut size = batch_size.max(1);
+        while !queue.is_empty() {
+            let batch: Vec<String> = queue.drain(..size.min(queue.len())).collect();
             let wanted: HashSet<&str> = batch.iter().map(String::as_str).collect();
             let mut offset: Option<u64> = None;
             let mut limit: Option<u64> = None;
+            let mut page_limit: Option<u64> = None;
+            let mut previous: Option<Vec<String>> = None;
             // Each page must report something new; the bound stops a gateway that pages
             // forever.
             for _ in 0..=batch.len() {
-                let page = self.pullpostbacks(kind, batch, offset, limit).await?;
+                let page = self.pullpostbacks(kind, &batch, offset, limit).await?;
+                let on_page: Vec<String> = page.items.iter().map(|i| i.id.clone()).collect();
+                if previous.as_ref() == Some(&on_page) {
+                    break; // the same page again: `offset` is not honoured
+                }
+                let count = page.items.len() as u64;
                 let mut new = 0;
                 for item in page.items {
-                    if seen.insert(item.id.clone()) {
+                    if wanted.contains(item.id.as_str()) && seen.insert(item.id.clone()) {
                         new += 1;
                         out.push(item);
                     }
                 }
-                let all_seen = wanted.iter().all(|id| seen.contains(*id));
-                let next = page.paginate.and_then(|p| {
-                    let step = if p.limit > 0 { p.limit } else { new };
-                    let next = p.offset + step;
-                    (step > 0 && next < p.total).then_some((next, p.limit))
-                });
-                match next {
-                    Some((next_offset, page_limit)) if new > 0 && !all_seen => {
-                        offset = Some(next_offset);
-                        limit = (page_limit > 0).then_some(page_limit);
+                previous = Some(on_page);
+                if new == 0 || wanted.iter().all(|id| seen.contains(*id)) {
+                    break;
+                }
+                let Some(p) = page.paginate else { break };
+                if p.limit > 0 {
+                    page_limit = Some(p.limit);
+                }
+                let step = if p.limit > 0 { p.limit } else { count };
+                if step == 0 || p.offset + count >= p.total {
+                    break;
+                }
+                offset = Some(p.offset + step);
+                limit = (p.limit > 0).then_some(p.limit);
+            }
+            let unseen: Vec<String> = batch
+                .iter()
+                .filter(|id| !seen.contains(id.as_str()))
+                .cloned()
+                .collect();
+            if let Some(l) = page_limit.and_then(|l| usize::try_from(l).ok())
+                && l < batch.len()
+            {
+                size = size.min(l).max(1);
+                // Asked again only after progress, so this ends.
+                if !unseen.is_empty() && unseen.len() < batch.len() {
+                    for id in unseen.into_iter().rev() {
+                        queue.push_front(id);
                     }
-                    _ => break,
                 }
             }
         }
