@@ -11,6 +11,10 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 async fn start() -> Harness {
+    start_resending(service::settings::ResendPolicy::Off).await
+}
+
+async fn start_resending(policy: service::settings::ResendPolicy) -> Harness {
     let endpoint = std::env::var("DYNAMODB_ENDPOINT").unwrap_or_else(|_| {
         panic!(
             "DYNAMODB_ENDPOINT is not set: the end-to-end tests run against DynamoDB Local. \
@@ -26,6 +30,7 @@ async fn start() -> Harness {
     r.deposit_min_age = Duration::ZERO;
     r.withdrawal_min_age = Duration::ZERO;
     r.withdrawal_resend_grace = Duration::ZERO;
+    r.withdrawal_resend = policy;
     Harness::start_with(config, table).await
 }
 
@@ -111,8 +116,31 @@ async fn gateway_timeout_then_reconcile_finds_the_postback_and_processes() {
 }
 
 #[tokio::test]
-async fn an_unknown_withdrawal_the_gateway_never_received_is_resent_once_with_the_same_id() {
+async fn an_unknown_withdrawal_is_held_for_an_operator_unless_resending_is_allowed() {
     let h = start().await;
+    fund(&h, "ra", "1000").await;
+    fault(&h, "/v2/withdrawal/create", "drop").await;
+    let (_, created) = h
+        .user("ra")
+        .post("/v1/withdrawals", Some("k"), imps("250"))
+        .await;
+    assert_eq!(created["status"], "unknown", "{created}");
+    let id = created["id"].as_str().unwrap().to_string();
+    for _ in 0..2 {
+        let s = run(&h).await;
+        assert_eq!(s.count("withdrawal_needs_attention"), 1, "{:?}", s.counts);
+    }
+    assert!(
+        at_gateway(&h, &id).await.is_none(),
+        "never re-sent by default"
+    );
+    assert_eq!(withdrawal_status(&h, "ra", &id).await, "unknown");
+    assert_eq!(h.balance("ra", "INR").await, "750.00");
+}
+
+#[tokio::test]
+async fn an_unknown_withdrawal_the_gateway_never_received_is_resent_once_with_the_same_id() {
+    let h = start_resending(service::settings::ResendPolicy::AfterNotFound).await;
     fund(&h, "rb", "1000").await;
     fault(&h, "/v2/withdrawal/create", "drop").await;
     let (_, created) = h
@@ -123,6 +151,9 @@ async fn an_unknown_withdrawal_the_gateway_never_received_is_resent_once_with_th
     let id = created["id"].as_str().unwrap().to_string();
     assert!(at_gateway(&h, &id).await.is_none(), "never received");
 
+    // The first "not found" is only noted; the second (a grace later) allows the re-send.
+    let s = run(&h).await;
+    assert_eq!(s.count("withdrawal_not_found_once"), 1, "{:?}", s.counts);
     let s = run(&h).await;
     assert_eq!(s.count("withdrawal_resent"), 1, "{:?}", s.counts);
     let sent = at_gateway(&h, &id).await.expect("re-sent with the same id");

@@ -35,6 +35,15 @@ impl WithdrawalStatus {
     pub fn is_final(self) -> bool {
         !matches!(self, Self::Other(_))
     }
+
+    /// The number the gateway sent.
+    pub fn code(self) -> i64 {
+        match self {
+            Self::Processed => 1,
+            Self::Rejected => 5,
+            Self::Other(code) => code,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

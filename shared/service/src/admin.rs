@@ -8,16 +8,10 @@ use std::collections::BTreeMap;
 use payments::DepositStatus;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 use crate::Deps;
-use crate::http::{Admin, ApiError};
+use crate::http::{Admin, ApiError, rfc3339};
 use crate::reconcile::{self, ReconcileSummary};
-
-fn rfc3339(t: OffsetDateTime) -> String {
-    t.format(&Rfc3339)
-        .unwrap_or_else(|_| t.unix_timestamp().to_string())
-}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MethodSwitchView {

@@ -20,8 +20,18 @@ pub struct ReconcileSettings {
     pub deposit_lifetime: Duration,
     /// Submitted or unknown withdrawals older than this are looked up.
     pub withdrawal_min_age: Duration,
-    /// An `unknown` withdrawal the gateway has never seen is re-sent (same id) after this.
+    /// `WITHDRAWAL_RESEND_GRACE_SECONDS` (900): how long an `unknown` withdrawal waits before
+    /// it goes to an operator, and the least time between the two "not found" lookups that
+    /// allow a re-send.
     pub withdrawal_resend_grace: Duration,
+    /// `WITHDRAWAL_RESEND`: whether reconciliation may re-send an `unknown` withdrawal.
+    pub withdrawal_resend: ResendPolicy,
+    /// `DEPOSIT_REVIEW_WINDOW_SECONDS` (7 days): deposits the gateway is reviewing
+    /// (`processing`, `possible`) are looked up this long before they expire.
+    pub deposit_review_window: Duration,
+    /// `DEPOSIT_REVIEW_LOOKUP_SECONDS` (3600): past `deposit_lifetime`, deposits under review
+    /// are looked up at most this often.
+    pub deposit_review_lookup_every: Duration,
     /// Ids per `pullpostbacks` request.
     pub batch_size: usize,
     /// How long the gateway keeps a redirect-URL hash (`HASH_URL_LIFETIME_SECONDS`, 1 day).
@@ -29,6 +39,19 @@ pub struct ReconcileSettings {
     /// Reconciliation re-requests the hashes when less than this is left
     /// (`HASH_URL_REFRESH_BEFORE_SECONDS`, 2 hours).
     pub hash_url_refresh_before: Duration,
+}
+
+/// When reconciliation may send an `unknown` withdrawal again. The gateway's documents never
+/// say a repeated `withdrawal_id` is refused, so a re-send may be a second payout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum ResendPolicy {
+    /// `off` (default): never; an unknown outcome past its grace goes to an operator.
+    #[default]
+    Off,
+    /// `after-not-found`: at most once, after the lookup said "Withdrawal with this ID not
+    /// found" on two runs at least the grace apart. Only once the gateway's support confirmed
+    /// that a repeated `withdrawal_id` is refused.
+    AfterNotFound,
 }
 
 /// Payment-window defaults (`payment_url_*_id` registered with the gateway's support).
@@ -186,6 +209,16 @@ impl Settings {
                 }
             },
         };
+        let withdrawal_resend = match get("WITHDRAWAL_RESEND").as_deref() {
+            None | Some("off") => ResendPolicy::Off,
+            Some("after-not-found") => ResendPolicy::AfterNotFound,
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    var: "WITHDRAWAL_RESEND",
+                    problem: format!("{other:?} is not off or after-not-found"),
+                });
+            }
+        };
         Ok(Self {
             auth_claim: get("AUTH_CLAIM").unwrap_or_else(|| "sub".into()),
             postback_scheme,
@@ -207,6 +240,9 @@ impl Settings {
                 deposit_lifetime: secs("DEPOSIT_LIFETIME_SECONDS", 86_400)?,
                 withdrawal_min_age: secs("RECONCILE_WITHDRAWAL_MIN_AGE_SECONDS", 300)?,
                 withdrawal_resend_grace: secs("WITHDRAWAL_RESEND_GRACE_SECONDS", 900)?,
+                withdrawal_resend,
+                deposit_review_window: secs("DEPOSIT_REVIEW_WINDOW_SECONDS", 7 * 86_400)?,
+                deposit_review_lookup_every: secs("DEPOSIT_REVIEW_LOOKUP_SECONDS", 3_600)?,
                 batch_size,
                 hash_url_lifetime: secs("HASH_URL_LIFETIME_SECONDS", 86_400)?,
                 hash_url_refresh_before: secs("HASH_URL_REFRESH_BEFORE_SECONDS", 7_200)?,
@@ -238,6 +274,14 @@ mod tests {
         assert!(s.postback_allowed_ips.is_empty() && s.methods_enabled_by_default);
         assert_eq!(s.reconcile.deposit_lifetime, Duration::from_secs(86_400));
         assert_eq!(s.reconcile.batch_size, 50);
+        assert_eq!(s.reconcile.withdrawal_resend, ResendPolicy::Off);
+        assert_eq!(
+            s.reconcile.deposit_review_window,
+            Duration::from_secs(7 * 86_400)
+        );
+        let on = from(&[("WITHDRAWAL_RESEND", "after-not-found")]).unwrap();
+        assert_eq!(on.reconcile.withdrawal_resend, ResendPolicy::AfterNotFound);
+        assert!(from(&[("WITHDRAWAL_RESEND", "always")]).is_err());
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Reconciliation and admin use cases against a real in-process sandbox: missed postbacks are
-//! found and applied once, unknown withdrawals are settled or re-sent with the same id,
+//! found and applied once, unknown withdrawals are settled by the gateway's word, re-sent once
+//! only when allowed, or held for an operator,
 //! stale deposits expire, window URL hashes stay fresh, and a second run changes nothing.
 
 mod withdrawals_support;
@@ -60,8 +61,14 @@ async fn a_timed_out_withdrawal_is_settled_from_the_postback_reconciliation_find
     assert_second_run_is_quiet(&w).await;
 }
 
+const RESEND: &[(&str, &str)] = &[("WITHDRAWAL_RESEND", "after-not-found")];
+
+fn operator() -> service::http::Admin {
+    service::http::Admin("arn:aws:iam::123456789012:role/ops".into())
+}
+
 #[tokio::test]
-async fn an_unknown_withdrawal_the_gateway_never_saw_is_resent_once_with_the_same_id() {
+async fn by_default_an_unknown_withdrawal_is_never_resent_but_held_for_an_operator() {
     let w = World::start().await;
     w.fund("r2", "1000", "INR", "upi_l").await;
     w.fault("/v2/withdrawal/create", "drop").await;
@@ -70,25 +77,104 @@ async fn an_unknown_withdrawal_the_gateway_never_saw_is_resent_once_with_the_sam
         .unwrap();
     let id = r.body.id.clone();
     assert_eq!(r.body.status, "unknown");
-    assert!(w.sandbox_withdrawal(&id).await.is_none());
 
-    // Older than the lookup age but within the re-send grace: only looked up.
     w.advance(400);
     let run = reconcile::run(&w.deps).await.unwrap();
     assert_eq!(run.count("withdrawal_waiting_grace"), 1, "{:?}", run.counts);
+    for _ in 0..3 {
+        w.advance(1_000);
+        let run = reconcile::run(&w.deps).await.unwrap();
+        assert_eq!(
+            run.count("withdrawal_needs_attention"),
+            1,
+            "{:?}",
+            run.counts
+        );
+        assert_eq!(run.count("withdrawal_resent"), 0);
+    }
+    assert!(w.sandbox_withdrawal(&id).await.is_none(), "never re-sent");
+    assert_eq!(status_of(&w, &id).await, "unknown");
+    assert_eq!(w.balance("r2", "INR").await, (d("600.00"), d("400.00")));
+
+    // The operator sees why, since when, and what the gateway said.
+    let queue = withdrawals::attention::list(&w.deps, 10, None)
+        .await
+        .unwrap();
+    assert_eq!(queue.items.len(), 1);
+    let item = &queue.items[0];
+    assert_eq!(item.withdrawal_id, id);
+    assert_eq!(item.reason, "not_found");
+    assert_eq!(
+        item.observations.len(),
+        1,
+        "one answer, seen three times: {:?}",
+        item.observations
+    );
+    assert!(item.observations[0].contains("Withdrawal with this ID not found"));
+
+    // Resolved once, naming the operator; a second resolution changes nothing.
+    let body = || withdrawals::attention::ResolveWithdrawal {
+        outcome: "refund".into(),
+        note: "support confirmed it was never received".into(),
+    };
+    let done = withdrawals::attention::resolve(&w.deps, &operator(), &id, body())
+        .await
+        .unwrap();
+    assert_eq!(done.status, "refunded");
+    assert_eq!(done.resolution.as_ref().unwrap().by, operator().0);
+    assert_eq!(status_of(&w, &id).await, "rejected");
+    let again = withdrawals::attention::resolve(&w.deps, &operator(), &id, body()).await;
+    assert_eq!(again.unwrap_err().code(), "conflict");
+    assert_eq!(w.balance("r2", "INR").await, (d("1000.00"), d("0.00")));
+    w.assert_books("r2", "INR").await;
+    assert!(
+        withdrawals::attention::list(&w.deps, 10, None)
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn when_allowed_an_unknown_withdrawal_is_resent_once_after_two_not_found_a_grace_apart() {
+    let w = World::start_with(RESEND).await;
+    w.fund("r2", "1000", "INR", "upi_l").await;
+    w.fault("/v2/withdrawal/create", "drop").await;
+    let r = withdrawals::submit(&w.deps, &label("r2"), "k", imps("400"))
+        .await
+        .unwrap();
+    let id = r.body.id.clone();
+    assert_eq!(r.body.status, "unknown");
+
+    w.advance(1_000);
+    let run = reconcile::run(&w.deps).await.unwrap();
+    assert_eq!(
+        run.count("withdrawal_not_found_once"),
+        1,
+        "{:?}",
+        run.counts
+    );
+    // The second "not found" too soon after the first: still waiting.
+    w.advance(100);
+    let run = reconcile::run(&w.deps).await.unwrap();
+    assert_eq!(
+        run.count("withdrawal_not_found_once"),
+        1,
+        "{:?}",
+        run.counts
+    );
     assert!(w.sandbox_withdrawal(&id).await.is_none());
 
-    w.advance(600);
+    w.advance(900);
     let run = reconcile::run(&w.deps).await.unwrap();
     assert_eq!(run.count("withdrawal_resent"), 1, "{:?}", run.counts);
     assert_eq!(status_of(&w, &id).await, "submitted");
     let at_gateway = w.sandbox_withdrawal(&id).await.expect("re-sent");
     assert!(at_gateway.to_string().contains("123456789012"));
-    // No second send: the next run only waits for the result.
     let again = reconcile::run(&w.deps).await.unwrap();
     assert_eq!(again.count("withdrawal_resent"), 0);
     assert_eq!(again.count("withdrawal_waiting"), 1, "{:?}", again.counts);
-    // Its result then arrives as usual; the money was debited exactly once.
     w.control(&format!("withdrawals/{id}/process"), None).await;
     w.wait_for(|| async { status_of(&w, &id).await == "processed" })
         .await;
@@ -97,8 +183,8 @@ async fn an_unknown_withdrawal_the_gateway_never_saw_is_resent_once_with_the_sam
 }
 
 #[tokio::test]
-async fn a_never_received_withdrawal_whose_resend_is_refused_is_refunded() {
-    let w = World::start().await;
+async fn a_refused_resend_refunds_nothing_and_is_held_for_an_operator() {
+    let w = World::start_with(RESEND).await;
     w.fund("r7", "1000", "INR", "upi_l").await;
     w.fault("/v2/withdrawal/create", "drop").await;
     let r = withdrawals::submit(&w.deps, &label("r7"), "k", imps("600"))
@@ -116,17 +202,38 @@ async fn a_never_received_withdrawal_whose_resend_is_refused_is_refunded() {
         .await;
     assert!(s < 300);
     w.advance(1_000);
+    reconcile::run(&w.deps).await.unwrap();
+    w.advance(1_000);
     let run = reconcile::run(&w.deps).await.unwrap();
     assert_eq!(
-        run.count("withdrawal_refunded_after_resend"),
+        run.count("withdrawal_resend_unanswered"),
         1,
         "{:?}",
         run.counts
     );
-    assert_eq!(status_of(&w, &r.body.id).await, "rejected");
-    assert_eq!(w.balance("r7", "INR").await, (d("1000.00"), d("0.00")));
+    // The first send may still be paid: nothing is refunded on a refusal of the re-send.
+    assert_eq!(status_of(&w, &r.body.id).await, "unknown");
+    assert_eq!(w.balance("r7", "INR").await, (d("400.00"), d("600.00")));
+    let queue = withdrawals::attention::list(&w.deps, 10, None)
+        .await
+        .unwrap();
+    assert_eq!(queue.items[0].reason, "resend_refused", "{queue:?}");
+    // Never a second re-send.
+    w.advance(1_000);
+    let run = reconcile::run(&w.deps).await.unwrap();
+    assert_eq!(
+        run.count("withdrawal_resent") + run.count("withdrawal_resend_unanswered"),
+        0,
+        "{:?}",
+        run.counts
+    );
+    assert_eq!(
+        run.count("withdrawal_needs_attention"),
+        1,
+        "{:?}",
+        run.counts
+    );
     w.assert_books("r7", "INR").await;
-    assert_second_run_is_quiet(&w).await;
 }
 
 #[tokio::test]
@@ -159,7 +266,7 @@ async fn a_withdrawal_never_sent_because_the_gateway_was_unreachable_is_sent_by_
 
     w.advance(1_000);
     let run = reconcile::run(&w.deps).await.unwrap();
-    assert_eq!(run.count("withdrawal_resent"), 1, "{:?}", run.counts);
+    assert_eq!(run.count("withdrawal_sent"), 1, "{:?}", run.counts);
     assert_eq!(status_of(&w, &r.body.id).await, "submitted");
     assert!(w.sandbox_withdrawal(&r.body.id).await.is_some());
     w.assert_books("r8", "INR").await;
@@ -167,26 +274,28 @@ async fn a_withdrawal_never_sent_because_the_gateway_was_unreachable_is_sent_by_
 }
 
 #[tokio::test]
-async fn an_unknown_withdrawal_the_gateway_has_is_confirmed_not_duplicated() {
-    let w = World::start().await;
+async fn an_unknown_withdrawal_the_gateway_has_is_never_resent_and_settles_by_its_postback() {
+    // Even with re-sending allowed: "Postback not found" is not "not found".
+    let w = World::start_with(RESEND).await;
     w.fund("r3", "1000", "INR", "upi_l").await;
     w.fault("/v2/withdrawal/create", "drop_after").await;
     let r = withdrawals::submit(&w.deps, &label("r3"), "k", imps("100"))
         .await
         .unwrap();
     assert_eq!(r.body.status, "unknown");
-    w.advance(1_000);
-    let run = reconcile::run(&w.deps).await.unwrap();
-    // The re-send is refused as a repeated id: proof the gateway has it.
-    assert_eq!(run.count("withdrawal_confirmed"), 1, "{:?}", run.counts);
-    assert_eq!(run.count("withdrawal_resent"), 0);
-    assert_eq!(
-        status_of(&w, &r.body.id).await,
-        "submitted",
-        "{:?}",
-        run.counts
-    );
-    assert!(run.errors.is_empty(), "{:?}", run.errors);
+    for _ in 0..3 {
+        w.advance(1_000);
+        let run = reconcile::run(&w.deps).await.unwrap();
+        assert_eq!(run.count("withdrawal_resent"), 0, "{:?}", run.counts);
+        assert_eq!(
+            run.count("withdrawal_needs_attention"),
+            1,
+            "{:?}",
+            run.counts
+        );
+        assert!(run.errors.is_empty(), "{:?}", run.errors);
+    }
+    assert_eq!(status_of(&w, &r.body.id).await, "unknown");
     assert_eq!(w.balance("r3", "INR").await, (d("900.00"), d("100.00")));
     w.control(&format!("withdrawals/{}/reject", r.body.id), None)
         .await;

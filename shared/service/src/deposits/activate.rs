@@ -1,7 +1,9 @@
 //! `POST /v1/deposits/{id}/activate`: the user's transaction number (`key1`, the 12-digit UTR
 //! for UPI) goes to the gateway's activation (JSON), or for manual methods to the multipart
 //! `possible-transaction/activate` with an optional receipt screenshot. The gateway's verdict
-//! moves the deposit (`processing`, `possible`); money moves only by postback.
+//! moves the deposit (`processing`, `possible`); money moves only by postback. The deposit
+//! is `processing` from before the call: an activation whose answer is lost stays there
+//! until the postback or reconciliation settles it, and is never shown as rejected.
 
 use paykassma::client::{ActivateOutcome, ActivateRequest, ManualActivateRequest, Screenshot};
 use payments::store::{Deposit, DepositUpdate};
@@ -86,6 +88,33 @@ pub async fn activate(
             deposit.status.as_str()
         )));
     }
+    // Each attempt sends a `custom_transaction_id` the gateway has never seen (it refuses a
+    // repeat), recorded before the call, so whatever the call's fate its postback maps back
+    // here and reconciliation looks it up. The move to `processing` also makes this attempt
+    // the only one in flight.
+    let attempt = deposit.attempts.max(1) + u32::from(deposit.activation_key.is_some());
+    let order_ref = deposit.id.order_ref(attempt);
+    let started = DepositUpdate {
+        activation_key: Some(input.key1.clone()),
+        message: Some("The payment is being checked".into()),
+        attempts: Some(attempt),
+    };
+    let deposit = match deps
+        .store
+        .update_deposit_status(
+            &deposit.id,
+            DepositStatus::Pending,
+            DepositStatus::Processing,
+            started,
+        )
+        .await
+    {
+        Ok(d) => d,
+        Err(payments::StoreError::StateConflict { actual, .. }) => {
+            return Err(ApiError::Conflict(format!("deposit is already {actual}")));
+        }
+        Err(e) => return Err(e.into()),
+    };
     let amount = deposit.amount.map(|m| m.amount());
     let outcome = if kind == Some(Kind::Manual) {
         let Some(amount) = amount else {
@@ -98,7 +127,7 @@ pub async fn activate(
                 label: label.as_str().to_string(),
                 key1: input.key1.clone(),
                 amount,
-                custom_transaction_id: deposit.id.as_str().to_string(),
+                custom_transaction_id: order_ref.clone(),
                 screenshot: input.screenshot,
             })
             .await
@@ -113,36 +142,32 @@ pub async fn activate(
                 label: label.as_str().to_string(),
                 key1: input.key1.clone(),
                 amount,
-                custom_transaction_id: deposit.id.as_str().to_string(),
+                custom_transaction_id: order_ref.clone(),
             })
             .await
     };
-    let (to, answer) = match outcome {
-        Ok(ActivateOutcome::Credited { .. }) => (
-            DepositStatus::Processing,
-            Activated {
-                status: "credited",
-                message: "The payment was found; the balance is credited shortly".into(),
-            },
-        ),
-        Ok(ActivateOutcome::Pending { message }) => (
-            DepositStatus::Processing,
-            Activated {
-                status: "processing",
-                message,
-            },
-        ),
-        Ok(ActivateOutcome::PossibleTransactionCreated { message }) => (
-            DepositStatus::Possible,
+    let answer = match outcome {
+        Ok(ActivateOutcome::Credited { .. }) => Activated {
+            status: "credited",
+            message: "The payment was found; the balance is credited when the gateway confirms it"
+                .into(),
+        },
+        Ok(ActivateOutcome::Pending { message }) => Activated {
+            status: "processing",
+            message,
+        },
+        Ok(ActivateOutcome::PossibleTransactionCreated { message }) => {
+            back(deps, &deposit, DepositStatus::Possible, &message).await;
             Activated {
                 status: "possible",
                 message,
-            },
-        ),
+            }
+        }
         Err(paykassma::client::Error::Refused {
             message, fields, ..
         }) => {
-            // The deposit stays pending: the user may correct the number and try again.
+            // The deposit is pending again: the user may correct the number and try again
+            // (the next attempt under a new `custom_transaction_id`).
             let detail = fields
                 .iter()
                 .map(|(k, v)| format!("{k}: {}", v.join("; ")))
@@ -154,29 +179,48 @@ pub async fn activate(
                 (false, false) => format!("{message} ({detail})"),
                 (true, true) => "the gateway refused the activation".into(),
             };
-            tracing::info!(deposit_id = %deposit.id.as_str(), %message, "activation refused");
+            tracing::info!(deposit_id = %deposit.id.as_str(), %order_ref, %message, "activation refused");
+            back(deps, &deposit, DepositStatus::Pending, &message).await;
             return Ok(Activated {
                 status: "rejected",
                 message,
             });
         }
-        Err(e) => return Err(e.into()),
+        Err(e @ paykassma::client::Error::Unreachable { .. }) => {
+            // Nothing reached the gateway: the user may simply try again.
+            back(
+                deps,
+                &deposit,
+                DepositStatus::Pending,
+                "the gateway could not be reached; try again",
+            )
+            .await;
+            return Err(e.into());
+        }
+        Err(e) => {
+            // The gateway may have taken it: the deposit stays `processing` and the postback
+            // or reconciliation (which looks this attempt up) decides. Never "rejected".
+            tracing::warn!(deposit_id = %deposit.id.as_str(), %order_ref, error = %e, "activation outcome unknown");
+            Activated {
+                status: "processing",
+                message: "The gateway did not confirm the activation in time; the payment is being checked".into(),
+            }
+        }
     };
-    record(deps, &deposit, to, &input.key1, &answer.message).await;
-    tracing::info!(deposit_id = %deposit.id.as_str(), status = answer.status, "deposit activated");
+    tracing::info!(deposit_id = %deposit.id.as_str(), %order_ref, status = answer.status, "deposit activated");
     Ok(answer)
 }
 
-/// Moves the deposit after the gateway's verdict. A postback may have credited it already
-/// (the gateway sends it as it answers): that is not an error.
-async fn record(deps: &Deps, deposit: &Deposit, to: DepositStatus, key1: &str, message: &str) {
+/// Moves the deposit on from `processing` after the gateway's verdict. A postback may have
+/// credited it already (the gateway sends it as it answers): that is not an error.
+async fn back(deps: &Deps, deposit: &Deposit, to: DepositStatus, message: &str) {
     let update = DepositUpdate {
-        activation_key: Some(key1.to_string()),
         message: Some(message.to_string()),
+        ..DepositUpdate::default()
     };
     if let Err(e) = deps
         .store
-        .update_deposit_status(&deposit.id, DepositStatus::Pending, to, update)
+        .update_deposit_status(&deposit.id, DepositStatus::Processing, to, update)
         .await
     {
         tracing::info!(deposit_id = %deposit.id.as_str(), error = %e, "activation status not recorded");

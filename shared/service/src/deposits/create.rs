@@ -236,34 +236,10 @@ pub async fn create(
             existing
         }
         Some(_) => return Err(ApiError::Internal("derived deposit id collision".into())),
-        None => {
-            let currency = order.money.currency();
-            let method = methods::find(deps, currency, label, &order.wallet_type).await?;
-            methods::check_limits(&method, order.money.amount())?;
-            let details = match open_at_gateway(deps, label, &id, &order, &method).await {
-                Ok(d) => d,
-                Err(GatewayOpen::IdTaken) => return wait_for_first(deps, &key, &hash).await,
-                Err(GatewayOpen::Api(e)) => return Err(e),
-            };
-            let new = NewDeposit {
-                id: id.clone(),
-                label: label.clone(),
-                currency,
-                amount: Some(order.money),
-                wallet_type: order.wallet_type.clone(),
-                details,
-                created_at: deps.clock.now(),
-            };
-            match deps.store.create_deposit(new).await {
-                Ok(d) => d,
-                Err(payments::StoreError::AlreadyExists { .. }) => deps
-                    .store
-                    .get_deposit(&id)
-                    .await?
-                    .ok_or_else(|| ApiError::Conflict("deposit is being created".into()))?,
-                Err(e) => return Err(e.into()),
-            }
-        }
+        None => match open_new(deps, label, &id, &order, &key, &hash).await? {
+            Opened::Deposit(d) => d,
+            Opened::Replayed(created) => return Ok(created),
+        },
     };
     tracing::info!(deposit_id = %deposit.id.as_str(), wallet_type = %deposit.wallet_type, "deposit created");
     let body = view(deps, &deposit);
@@ -288,6 +264,79 @@ pub async fn create(
             replayed: false,
         }),
         IdempotencyPut::Existing(first) => replay(&first, &hash),
+    }
+}
+
+/// At most this many `custom_transaction_id`s are tried for one deposit's creation.
+const MAX_CREATE_ATTEMPTS: u32 = 4;
+
+/// What opening a new deposit came to.
+enum Opened {
+    Deposit(payments::store::Deposit),
+    /// Another request with the same key finished first: its answer.
+    Replayed(Created),
+}
+
+/// Opens the payment at the gateway and records the deposit. When the gateway already has
+/// this deposit's id and no first answer comes, the request that sent it died after the
+/// gateway took it (its Lambda was killed): that payment was never shown to anyone, so the
+/// deposit is opened under its next attempt's id (`<id>_<n>`) instead of answering 409
+/// forever.
+async fn open_new(
+    deps: &Deps,
+    label: &Label,
+    id: &DepositId,
+    order: &Order,
+    key: &str,
+    hash: &str,
+) -> Result<Opened, ApiError> {
+    let currency = order.money.currency();
+    let method = methods::find(deps, currency, label, &order.wallet_type).await?;
+    methods::check_limits(&method, order.money.amount())?;
+    let mut attempt = 1;
+    let details = loop {
+        match open_at_gateway(deps, label, id, attempt, order, &method).await {
+            Ok(d) => break d,
+            Err(GatewayOpen::IdTaken) if attempt < MAX_CREATE_ATTEMPTS => {
+                if attempt == 1 {
+                    match wait_for_first(deps, key, hash).await {
+                        Ok(created) => return Ok(Opened::Replayed(created)),
+                        Err(ApiError::Conflict(_)) => {}
+                        Err(e) => return Err(e),
+                    }
+                    if let Some(d) = deps.store.get_deposit(id).await? {
+                        return Ok(Opened::Deposit(d));
+                    }
+                }
+                tracing::warn!(deposit_id = %id.as_str(), attempt, "the gateway has this deposit's id from a request that did not finish; opening the next attempt");
+                attempt += 1;
+            }
+            Err(GatewayOpen::IdTaken) => {
+                return Err(ApiError::Conflict(
+                    "a request with this Idempotency-Key is in progress; retry shortly".into(),
+                ));
+            }
+            Err(GatewayOpen::Api(e)) => return Err(e),
+        }
+    };
+    let new = NewDeposit {
+        id: id.clone(),
+        label: label.clone(),
+        currency,
+        amount: Some(order.money),
+        wallet_type: order.wallet_type.clone(),
+        details,
+        created_at: deps.clock.now(),
+    };
+    match deps.store.create_deposit(new).await {
+        Ok(d) => Ok(Opened::Deposit(d)),
+        Err(payments::StoreError::AlreadyExists { .. }) => deps
+            .store
+            .get_deposit(id)
+            .await?
+            .map(Opened::Deposit)
+            .ok_or_else(|| ApiError::Conflict("deposit is being created".into())),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -323,10 +372,15 @@ async fn open_at_gateway(
     deps: &Deps,
     label: &Label,
     id: &DepositId,
+    attempt: u32,
     order: &Order,
     method: &methods::Method,
 ) -> Result<BTreeMap<String, String>, GatewayOpen> {
     let mut details = BTreeMap::new();
+    let order_ref = id.order_ref(attempt);
+    if attempt > 1 {
+        details.insert(payments::store::ORDER_REF.to_string(), order_ref.clone());
+    }
     details.insert(detail::KIND.to_string(), kind_str(method.kind));
     if method.accepts_screenshot {
         details.insert(detail::ACCEPTS_SCREENSHOT.to_string(), "true".into());
@@ -338,7 +392,7 @@ async fn open_at_gateway(
             .currency_code(currency)
             .lang(order.language)
             .wallet_type(order.wallet_type.clone())
-            .custom_transaction_id(id.as_str())
+            .custom_transaction_id(order_ref.as_str())
             .fixed_amount(order.money.amount());
         if let Some(i) = w.success_url_id {
             url = url.payment_url_success_id(u64::from(i));
@@ -370,7 +424,7 @@ async fn open_at_gateway(
                     currency: currency.to_string(),
                     label: label.as_str().to_string(),
                     amount: order.money.amount(),
-                    custom_transaction_id: id.as_str().to_string(),
+                    custom_transaction_id: order_ref.clone(),
                 })
                 .await?;
             details.insert(detail::ORDER_ID.to_string(), created.order_id);
@@ -394,7 +448,7 @@ async fn open_at_gateway(
                     amount: order.money.amount(),
                     label: label.as_str().to_string(),
                     redirect_url,
-                    custom_transaction_id: Some(id.as_str().to_string()),
+                    custom_transaction_id: Some(order_ref.clone()),
                 })
                 .await?;
             if let Some(u) = created.redirect_url {

@@ -49,6 +49,7 @@ async fn refresh_upi_s(deps: &Deps, deposit: Deposit, order_id: &str) -> Deposit
     let update = DepositUpdate {
         activation_key: None,
         message: Some(message.into()),
+        attempts: None,
     };
     match deps
         .store

@@ -11,7 +11,7 @@
 
 use paykassma::client::{Error as GatewayError, PostbackQuery};
 use payments::store::{
-    CreditOutcome, DepositCredit, DepositEffect, UnbookedPostback, UnbookedState,
+    CreditOutcome, Deposit, DepositCredit, DepositEffect, UnbookedPostback, UnbookedState,
 };
 use payments::{Currency, DepositId, Label, Money, MoneyError};
 use rust_decimal::Decimal;
@@ -97,10 +97,7 @@ pub async fn apply_entry(
     audit: &str,
     source: &Source,
 ) -> Result<EntryResult, ApiError> {
-    let deposit_id = entry
-        .order_id
-        .as_deref()
-        .and_then(|id| DepositId::parse(id).ok());
+    let (deposit_id, order) = order_of(deps, entry.order_id.as_deref()).await?;
     let Some(key) =
         postback_key::deposit_key(entry.transaction_id.as_deref(), entry.order_id.as_deref())
     else {
@@ -115,26 +112,23 @@ pub async fn apply_entry(
         Ok(m) => m,
         Err(why) => return keep(deps, key, deposit_id, entry, audit, why).await,
     };
-    let owner = match &deposit_id {
-        Some(id) => match deps.store.get_deposit(id).await? {
-            Some(d) if d.status.accepts_credit() => Some(d.label),
-            Some(d) => {
-                // Read after the deposit: a credit writes the postback and the deposit together,
-                // so a deposit credited by this very payment always shows its record here.
-                if deps.store.get_postback(&key).await?.is_some() {
-                    return Ok(duplicate(key, deposit_id));
-                }
-                let why = unbookable(
-                    UnbookedReason::OrderNotPayable,
-                    format!(
-                        "deposit {} is {} and cannot take this payment",
-                        d.id, d.status
-                    ),
-                );
-                return keep(deps, key, deposit_id, entry, audit, why).await;
+    let owner = match order {
+        Some(d) if d.status.accepts_credit() => Some(d.label),
+        Some(d) => {
+            // Read after the deposit: a credit writes the postback and the deposit together,
+            // so a deposit credited by this very payment always shows its record here.
+            if deps.store.get_postback(&key).await?.is_some() {
+                return Ok(duplicate(key, deposit_id));
             }
-            None => None,
-        },
+            let why = unbookable(
+                UnbookedReason::OrderNotPayable,
+                format!(
+                    "deposit {} is {} and cannot take this payment",
+                    d.id, d.status
+                ),
+            );
+            return keep(deps, key, deposit_id, entry, audit, why).await;
+        }
         None => None,
     };
     let label = match owner {
@@ -191,6 +185,31 @@ pub async fn apply_entry(
         deposit_id,
         effect,
     })
+}
+
+/// Our deposit that `order_id` (the entry's `plugin_custom_order_id`) names: the deposit with
+/// that id, or the one whose later attempt used it (`<id>_<n>`, recorded before it was sent).
+/// The id is returned even when no deposit has it (kept with an unbooked record).
+async fn order_of(
+    deps: &Deps,
+    order_id: Option<&str>,
+) -> Result<(Option<DepositId>, Option<Deposit>), ApiError> {
+    let Some(raw) = order_id else {
+        return Ok((None, None));
+    };
+    let exact = DepositId::parse(raw).ok();
+    if let Some(id) = &exact
+        && let Some(d) = deps.store.get_deposit(id).await?
+    {
+        return Ok((exact, Some(d)));
+    }
+    if let Some((id, _)) = DepositId::of_order_ref(raw)
+        && let Some(d) = deps.store.get_deposit(&id).await?
+        && d.order_refs().iter().any(|r| r == raw)
+    {
+        return Ok((Some(id), Some(d)));
+    }
+    Ok((exact, None))
 }
 
 fn duplicate(key: String, deposit_id: Option<DepositId>) -> EntryResult {

@@ -10,10 +10,9 @@ use payments::store::{
 use payments::{Currency, DepositId, DepositStatus, Label, Money, StoreError};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use time::format_description::well_known::Rfc3339;
 
 use crate::Deps;
-use crate::http::{Admin, ApiError};
+use crate::http::{Admin, ApiError, rfc3339};
 
 /// One unbooked payment as an operator sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -73,11 +72,6 @@ pub enum Resolve {
 }
 
 const MAX_NOTE: usize = 1000;
-
-fn rfc3339(t: time::OffsetDateTime) -> String {
-    t.format(&Rfc3339)
-        .unwrap_or_else(|_| t.unix_timestamp().to_string())
-}
 
 pub fn view(u: &UnbookedPostback) -> UnbookedView {
     let (status, resolution) = match &u.state {
@@ -287,6 +281,7 @@ async fn reject_open_deposit(deps: &Deps, id: &DepositId, note: &str) -> Result<
     let update = DepositUpdate {
         activation_key: None,
         message: Some(format!("the payment was dismissed by an operator: {note}")),
+        attempts: None,
     };
     match deps
         .store

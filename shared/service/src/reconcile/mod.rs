@@ -2,17 +2,21 @@
 //!
 //! One run:
 //! 1. open deposits older than `RECONCILE_DEPOSIT_MIN_AGE_SECONDS` are looked up with
-//!    `pullpostbacks` by `plugin_custom_order_id` (in batches, following pagination); a found
-//!    postback goes through [`crate::postbacks::apply_verified`], the webhook's own path, so it
-//!    credits exactly once whichever arrives first. Deposits older than
-//!    `DEPOSIT_LIFETIME_SECONDS` with no postback expire (a later payment still credits them).
+//!    `pullpostbacks` under every `custom_transaction_id` they used (in batches, following
+//!    pagination); a found postback goes through [`crate::postbacks::apply_verified`], the
+//!    webhook's own path, so it credits exactly once whichever arrives first. A deposit
+//!    expires only when the gateway said "not found" for every attempt and it is older than
+//!    `DEPOSIT_LIFETIME_SECONDS`, or `DEPOSIT_REVIEW_WINDOW_SECONDS` while the gateway is
+//!    reviewing it (`processing`/`possible`, looked up every `DEPOSIT_REVIEW_LOOKUP_SECONDS`
+//!    once past its lifetime). A later payment still credits an expired deposit.
 //! 2. open withdrawals older than `RECONCILE_WITHDRAWAL_MIN_AGE_SECONDS` are looked up by
-//!    `withdrawal_id`; a found result goes through
-//!    [`crate::withdrawals::apply_outgoing`]. A `pending`/`unknown` one without a postback is
-//!    re-sent after `WITHDRAWAL_RESEND_GRACE_SECONDS` with the same `withdrawal_id` and the
-//!    same signed fields (the gateway refuses a repeated id, so it can never pay twice; that
-//!    refusal proves it has the withdrawal). A re-send refused for another reason proves it
-//!    was never taken: refunded.
+//!    `withdrawal_id`; a found result goes through [`crate::withdrawals::apply_outgoing`].
+//!    Only the gateway's word settles one: a `pending` one (provably never sent) is sent; an
+//!    `unknown` one past `WITHDRAWAL_RESEND_GRACE_SECONDS` is held for a person, or re-sent once
+//!    when `WITHDRAWAL_RESEND=after-not-found` and the gateway said twice, a grace apart, that
+//!    it has no withdrawal with this id.
+//!
+//! An id the gateway's answer does not mention is "not reported": nothing is decided on it.
 //! 3. the payment window's URL hashes are refreshed before they lapse.
 //!
 //! The run logs a summary (counts by outcome) and keeps it in the cache (`reconcile:last`)
@@ -24,18 +28,21 @@ mod unbooked;
 
 use std::collections::{BTreeMap, HashMap};
 
-use paykassma::client::{Error as GatewayError, PostbackKind, PullOutcome, PulledPostback};
-use payments::store::{Deposit, DepositUpdate, PageRequest, Withdrawal};
+use paykassma::client::{FoundPostback, PostbackKind, PullOutcome, PulledPostback};
+use payments::store::{
+    Deposit, DepositUpdate, IdempotencyPut, IdempotencyRecord, PageRequest, Withdrawal,
+};
 use payments::{DepositStatus, StoreError, WithdrawalStatus};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 use crate::Deps;
-use crate::http::ApiError;
+use crate::http::{ApiError, rfc3339};
 use crate::metrics;
 use crate::postbacks::{ApplyOutcome, EntryEffect, Source, apply_verified};
-use crate::withdrawals::{self, OutgoingEffect};
+use crate::settings::ResendPolicy;
+use crate::withdrawals::attention::{self, Reason};
+use crate::withdrawals::{self, OutgoingEffect, SendKind};
 
 /// Where the last run's summary is kept.
 pub const LAST_RUN_KEY: &str = "reconcile:last";
@@ -82,15 +89,11 @@ impl ReconcileSummary {
             "withdrawal_refunded",
             "withdrawal_confirmed",
             "withdrawal_resent",
-            "withdrawal_refunded_after_resend",
+            "withdrawal_sent",
+            "withdrawal_refused_refunded",
         ];
         CHANGES.iter().map(|c| self.count(c)).sum()
     }
-}
-
-fn rfc3339(t: OffsetDateTime) -> String {
-    t.format(&Rfc3339)
-        .unwrap_or_else(|_| t.unix_timestamp().to_string())
 }
 
 fn to_time(d: std::time::Duration) -> time::Duration {
@@ -206,6 +209,7 @@ async fn close_booked(deps: &Deps, d: &Deposit, key: &str) -> &'static str {
     let update = DepositUpdate {
         activation_key: None,
         message: Some(format!("credited by the payment booked as {key}")),
+        attempts: None,
     };
     match deps
         .store
@@ -221,6 +225,57 @@ fn by_id(items: Vec<PulledPostback>) -> HashMap<String, PullOutcome> {
     items.into_iter().map(|p| (p.id, p.outcome)).collect()
 }
 
+/// Where the last slow sweep of deposits under review was (unix seconds).
+const REVIEW_SWEEP_KEY: &str = "reconcile:review-sweep";
+
+/// The gateway is still reviewing it (`processing` after an activation, `possible`): its
+/// documents say such checks "may take longer than expected".
+fn under_review(d: &Deposit) -> bool {
+    matches!(
+        d.status,
+        DepositStatus::Processing | DepositStatus::Possible
+    )
+}
+
+/// True when the slow sweep (deposits under review past their lifetime) is due this run.
+async fn review_sweep_due(deps: &Deps, now: OffsetDateTime) -> bool {
+    let every = to_time(deps.settings.reconcile.deposit_review_lookup_every);
+    match deps.store.get_cache(REVIEW_SWEEP_KEY).await {
+        Ok(Some(t)) => t
+            .parse::<i64>()
+            .ok()
+            .and_then(|t| OffsetDateTime::from_unix_timestamp(t).ok())
+            .is_none_or(|last| now - last >= every),
+        Ok(None) => true,
+        // Unreadable: look them up (a lookup decides nothing by itself).
+        Err(_) => true,
+    }
+}
+
+/// One deposit postback the gateway reported, applied through the webhook's path.
+async fn apply_found(
+    deps: &Deps,
+    d: &Deposit,
+    found: &FoundPostback,
+) -> Result<&'static str, String> {
+    match apply_verified(deps, &found.raw, Source::Gateway).await {
+        Ok(ApplyOutcome::Deposit(items)) => {
+            let mine = items.iter().find(|i| i.deposit_id.as_ref() == Some(&d.id));
+            Ok(match mine.map(|i| (&i.key, &i.effect)) {
+                Some((_, EntryEffect::Credited)) => {
+                    tracing::info!(deposit_id = %d.id, "reconciliation credited a deposit whose postback was missed");
+                    "deposit_credited"
+                }
+                Some((key, EntryEffect::Duplicate)) => close_booked(deps, d, key).await,
+                Some((_, EntryEffect::Unbooked(_) | EntryEffect::Awaiting)) => "deposit_unbooked",
+                None => "deposit_postback_mismatched",
+            })
+        }
+        Ok(ApplyOutcome::Withdrawal(_)) => Ok("deposit_postback_mismatched"),
+        Err(e) => Err(format!("deposit {}: {e}", d.id)),
+    }
+}
+
 async fn deposits(
     deps: &Deps,
     now: OffsetDateTime,
@@ -231,65 +286,102 @@ async fn deposits(
     if open.is_empty() {
         return Ok(());
     }
-    let ids: Vec<String> = open.iter().map(|d| d.id.to_string()).collect();
+    let lifetime_ends = now - to_time(cfg.deposit_lifetime);
+    let review_ends = now - to_time(cfg.deposit_review_window);
+    let sweep = review_sweep_due(deps, now).await;
+    // Past their lifetime, deposits under review are looked up on the slower schedule only.
+    let (due, later): (Vec<Deposit>, Vec<Deposit>) = open
+        .into_iter()
+        .partition(|d| sweep || d.created_at > lifetime_ends || !under_review(d));
+    for _ in &later {
+        summary.add("deposit_review_later");
+    }
+    if due.is_empty() {
+        return Ok(());
+    }
+    let refs: Vec<String> = due.iter().flat_map(Deposit::order_refs).collect();
     // No answer from the gateway proves nothing: nothing expires without a lookup.
     let pulled = by_id(
         deps.gateway
-            .pull_all_postbacks(PostbackKind::Deposit, &ids, cfg.batch_size)
+            .pull_all_postbacks(PostbackKind::Deposit, &refs, cfg.batch_size)
             .await?,
     );
-    let expire_before = now - to_time(cfg.deposit_lifetime);
-    for d in open {
+    for d in due {
         summary.add("deposit_checked");
-        match pulled.get(d.id.as_str()) {
-            Some(PullOutcome::Found(found)) => {
-                match apply_verified(deps, &found.raw, Source::Gateway).await {
-                    Ok(ApplyOutcome::Deposit(items)) => {
-                        let mine = items.iter().find(|i| i.deposit_id.as_ref() == Some(&d.id));
-                        match mine.map(|i| (&i.key, &i.effect)) {
-                            Some((_, EntryEffect::Credited)) => {
-                                tracing::info!(deposit_id = %d.id, "reconciliation credited a deposit whose postback was missed");
-                                summary.add("deposit_credited")
-                            }
-                            Some((key, EntryEffect::Duplicate)) => {
-                                summary.add(close_booked(deps, &d, key).await)
-                            }
-                            Some((_, EntryEffect::Unbooked(_) | EntryEffect::Awaiting)) => {
-                                summary.add("deposit_unbooked")
-                            }
-                            None => summary.add("deposit_postback_mismatched"),
-                        }
-                    }
-                    Ok(ApplyOutcome::Withdrawal(_)) => summary.add("deposit_postback_mismatched"),
-                    Err(e) => summary.errors.push(format!("deposit {}: {e}", d.id)),
+        let reports: Vec<Option<&PullOutcome>> =
+            d.order_refs().iter().map(|r| pulled.get(r)).collect();
+        let found: Vec<&FoundPostback> = reports
+            .iter()
+            .filter_map(|r| match r {
+                Some(PullOutcome::Found(f)) => Some(&**f),
+                _ => None,
+            })
+            .collect();
+        if !found.is_empty() {
+            for f in found {
+                match apply_found(deps, &d, f).await {
+                    Ok(outcome) => summary.add(outcome),
+                    Err(e) => summary.errors.push(e),
                 }
             }
-            Some(PullOutcome::Malformed { reason, .. }) => summary
-                .errors
-                .push(format!("deposit {}: unreadable postback: {reason}", d.id)),
-            Some(PullOutcome::NotFound { .. }) | None => {
-                if d.created_at > expire_before {
-                    summary.add("deposit_waiting");
-                    continue;
-                }
-                let update = DepositUpdate {
-                    activation_key: None,
-                    message: Some("no payment arrived in time".into()),
-                };
-                match deps
-                    .store
-                    .update_deposit_status(&d.id, d.status, DepositStatus::Expired, update)
-                    .await
-                {
-                    Ok(_) => summary.add("deposit_expired"),
-                    // Moved meanwhile (credited by a webhook): nothing to do.
-                    Err(StoreError::StateConflict { .. } | StoreError::Transition(_)) => {
-                        summary.add("deposit_moved")
-                    }
-                    Err(e) => summary.errors.push(format!("deposit {}: {e}", d.id)),
-                }
-            }
+            continue;
         }
+        if let Some(reason) = reports.iter().find_map(|r| match r {
+            Some(PullOutcome::Malformed { reason, .. }) => Some(reason),
+            _ => None,
+        }) {
+            summary
+                .errors
+                .push(format!("deposit {}: unreadable postback: {reason}", d.id));
+            continue;
+        }
+        if reports.iter().any(Option::is_none) {
+            // An id the answer does not mention is not reported: nothing is decided on it.
+            summary.add("deposit_not_reported");
+            continue;
+        }
+        // The gateway said "not found" for every attempt.
+        let expires_before = if under_review(&d) {
+            review_ends
+        } else {
+            lifetime_ends
+        };
+        if d.created_at > expires_before {
+            summary.add(if under_review(&d) {
+                "deposit_under_review"
+            } else {
+                "deposit_waiting"
+            });
+            continue;
+        }
+        let update = DepositUpdate {
+            message: Some("no payment arrived in time".into()),
+            ..DepositUpdate::default()
+        };
+        match deps
+            .store
+            .update_deposit_status(&d.id, d.status, DepositStatus::Expired, update)
+            .await
+        {
+            Ok(_) => summary.add("deposit_expired"),
+            // Moved meanwhile (credited by a webhook): nothing to do.
+            Err(StoreError::StateConflict { .. } | StoreError::Transition(_)) => {
+                summary.add("deposit_moved")
+            }
+            Err(e) => summary.errors.push(format!("deposit {}: {e}", d.id)),
+        }
+    }
+    if sweep
+        && let Err(e) = deps
+            .store
+            .put_cache(
+                REVIEW_SWEEP_KEY,
+                &now.unix_timestamp().to_string(),
+                now + LAST_RUN_TTL,
+            )
+            .await
+    {
+        summary.errors.push(format!("review sweep time: {e}"));
     }
     Ok(())
 }
@@ -310,7 +402,6 @@ async fn withdrawals(
             .pull_all_postbacks(PostbackKind::Withdrawal, &ids, cfg.batch_size)
             .await?,
     );
-    let resend_before = now - to_time(cfg.withdrawal_resend_grace);
     for w in open {
         summary.add("withdrawal_checked");
         let outcome = match pulled.get(w.id.as_str()) {
@@ -348,12 +439,9 @@ async fn withdrawals(
                 ));
                 continue;
             }
-            Some(PullOutcome::NotFound { message }) if denies_knowing(message) => {
-                due_or_waiting(deps, &w, resend_before, true).await
-            }
-            Some(PullOutcome::NotFound { .. }) | None => {
-                due_or_waiting(deps, &w, resend_before, false).await
-            }
+            Some(PullOutcome::NotFound { message }) => not_found(deps, &w, message, now).await,
+            // Not mentioned in the answer: not reported, and nothing is decided on it.
+            None => "withdrawal_not_reported",
         };
         summary.add(outcome);
     }
@@ -367,19 +455,121 @@ fn denies_knowing(message: &str) -> bool {
     m.contains("withdrawal") && m.contains("not found")
 }
 
-/// A withdrawal without a postback: `pending`/`unknown` ones past the grace are re-sent.
-async fn due_or_waiting(
+/// Where the first "Withdrawal with this ID not found" for a withdrawal was seen.
+fn not_found_key(w: &Withdrawal) -> String {
+    format!("withdrawal-not-found:{}", w.id)
+}
+
+/// The claim that makes the automatic re-send happen at most once per withdrawal.
+const RESEND_SCOPE: &str = "withdrawal-resend";
+
+/// A withdrawal the gateway has no postback for. `pending` ones were provably never sent:
+/// sent now (their first send). `submitted` ones wait for their result. `unknown` ones past
+/// the grace are re-sent only when allowed and proven unknown to the gateway twice; every
+/// other one is held for a person.
+async fn not_found(
     deps: &Deps,
     w: &Withdrawal,
-    resend_before: OffsetDateTime,
-    gateway_denies_knowing: bool,
+    message: &str,
+    now: OffsetDateTime,
 ) -> &'static str {
+    let cfg = &deps.settings.reconcile;
+    let grace = to_time(cfg.withdrawal_resend_grace);
     match w.status {
-        WithdrawalStatus::Pending | WithdrawalStatus::Unknown if w.created_at <= resend_before => {
-            resend(deps, w, gateway_denies_knowing).await
+        WithdrawalStatus::Pending => match withdrawals::send(deps, w, SendKind::First).await {
+            Ok(after) => match after.status {
+                WithdrawalStatus::Submitted => "withdrawal_sent",
+                WithdrawalStatus::Rejected => "withdrawal_refused_refunded",
+                WithdrawalStatus::Processed => "withdrawal_processed",
+                WithdrawalStatus::Unknown => "withdrawal_still_unknown",
+                WithdrawalStatus::Pending => "withdrawal_unsent",
+            },
+            Err(e) => {
+                tracing::warn!(withdrawal_id = %w.id, error = %e, "send not recorded");
+                "withdrawal_send_failed"
+            }
+        },
+        WithdrawalStatus::Unknown if now - w.created_at < grace => "withdrawal_waiting_grace",
+        WithdrawalStatus::Unknown => {
+            let answer = format!("pullpostbacks: {message}");
+            let denies = denies_knowing(message);
+            if denies && cfg.withdrawal_resend == ResendPolicy::AfterNotFound {
+                match resend_gate(deps, w, now, grace).await {
+                    Gate::Wait => return "withdrawal_not_found_once",
+                    Gate::Resend => return resend(deps, w).await,
+                    Gate::Spent => {}
+                }
+            }
+            let reason = if denies {
+                Reason::NotFound
+            } else {
+                Reason::OutcomeUnknown
+            };
+            attention::flag(deps, w, reason, &answer).await;
+            "withdrawal_needs_attention"
         }
-        WithdrawalStatus::Pending | WithdrawalStatus::Unknown => "withdrawal_waiting_grace",
         _ => "withdrawal_waiting",
+    }
+}
+
+enum Gate {
+    /// The first "not found", or the second came too soon: wait.
+    Wait,
+    /// Two "not found" at least the grace apart, and this run holds the one re-send.
+    Resend,
+    /// The one re-send was made already.
+    Spent,
+}
+
+async fn resend_gate(
+    deps: &Deps,
+    w: &Withdrawal,
+    now: OffsetDateTime,
+    grace: time::Duration,
+) -> Gate {
+    let key = not_found_key(w);
+    let first = match deps.store.get_cache(&key).await {
+        Ok(v) => v
+            .and_then(|t| t.parse::<i64>().ok())
+            .and_then(|t| OffsetDateTime::from_unix_timestamp(t).ok()),
+        Err(e) => {
+            tracing::warn!(withdrawal_id = %w.id, error = %e, "cannot read the first not-found time");
+            return Gate::Wait;
+        }
+    };
+    let Some(first) = first else {
+        if let Err(e) = deps
+            .store
+            .put_cache(
+                &key,
+                &now.unix_timestamp().to_string(),
+                now + time::Duration::days(30),
+            )
+            .await
+        {
+            tracing::warn!(withdrawal_id = %w.id, error = %e, "cannot keep the first not-found time");
+        }
+        return Gate::Wait;
+    };
+    if now - first < grace {
+        return Gate::Wait;
+    }
+    let claim = IdempotencyRecord {
+        scope: RESEND_SCOPE.into(),
+        key: w.id.to_string(),
+        request_hash: String::new(),
+        response: format!("re-sent by reconciliation at {}", rfc3339(now)),
+        created_at: now,
+        // Kept as long as any withdrawal could still be open.
+        expires_at: now + time::Duration::days(3650),
+    };
+    match deps.store.put_idempotency(claim).await {
+        Ok(IdempotencyPut::Stored) => Gate::Resend,
+        Ok(IdempotencyPut::Existing(_)) => Gate::Spent,
+        Err(e) => {
+            tracing::warn!(withdrawal_id = %w.id, error = %e, "cannot claim the re-send");
+            Gate::Wait
+        }
     }
 }
 
@@ -402,38 +592,16 @@ async fn confirm_known(deps: &Deps, w: &Withdrawal) -> &'static str {
     }
 }
 
-/// Sends a withdrawal the gateway has no postback for again, with the same id and fields.
-/// A refusal of the re-send refunds it only when the gateway also said it has no withdrawal
-/// with this id: a gateway that has it but checks something else first (its balance) must not
-/// make us refund money it may still pay out. Such a case is kept and flagged.
-async fn resend(deps: &Deps, w: &Withdrawal, gateway_denies_knowing: bool) -> &'static str {
-    tracing::info!(withdrawal_id = %w.id, status = %w.status, "re-sending a withdrawal the gateway has not reported");
-    let outcome = deps
-        .gateway
-        .create_withdrawal(&withdrawals::gateway_request(w, false))
-        .await
-        .map(|_| ());
-    if let Err(e @ GatewayError::Refused { .. }) = &outcome
-        && !withdrawals::already_taken(e)
-        && !gateway_denies_knowing
-    {
-        tracing::error!(
-            withdrawal_id = %w.id,
-            error = %e,
-            "re-send refused, but the gateway did not deny having this withdrawal: kept for an operator"
-        );
-        return "withdrawal_needs_attention";
-    }
-    let taken = matches!(&outcome, Err(e) if withdrawals::already_taken(e));
-    match withdrawals::settle_send(deps, w, w.status, outcome).await {
+/// The one automatic re-send of an `unknown` withdrawal, same id and same signed fields.
+/// No answer to it refunds anything: the gateway may still hold the first send.
+async fn resend(deps: &Deps, w: &Withdrawal) -> &'static str {
+    tracing::warn!(withdrawal_id = %w.id, "re-sending a withdrawal the gateway twice said it does not know");
+    match withdrawals::send(deps, w, SendKind::Again).await {
         Ok(after) => match after.status {
-            // The re-send was refused as a repeated id: the gateway had it all along.
-            WithdrawalStatus::Submitted if taken => "withdrawal_confirmed",
             WithdrawalStatus::Submitted => "withdrawal_resent",
-            WithdrawalStatus::Rejected => "withdrawal_refunded_after_resend",
             WithdrawalStatus::Processed => "withdrawal_processed",
-            WithdrawalStatus::Unknown => "withdrawal_still_unknown",
-            WithdrawalStatus::Pending => "withdrawal_unsent",
+            WithdrawalStatus::Rejected => "withdrawal_refunded",
+            WithdrawalStatus::Unknown | WithdrawalStatus::Pending => "withdrawal_resend_unanswered",
         },
         Err(e) => {
             tracing::warn!(withdrawal_id = %w.id, error = %e, "re-send not recorded");

@@ -1,7 +1,8 @@
 //! Applying a verified `outgoing` postback: `withdrawal_status` 1 -> `processed` (held money
 //! released), 5 -> `rejected` and refunded, each exactly once. Every status report is kept
 //! for audit under its dedupe key (`out:<withdrawal_id>:<status>`); a late or contradicting
-//! report for a finished withdrawal is recorded and changes nothing. Used by the webhook and
+//! report for a finished withdrawal is recorded, changes nothing, and is held for a person
+//! (`WithdrawalContradicted`). Used by the webhook and
 //! by reconciliation alike.
 
 use paykassma::postback::{Postback, PostbackEntry, WithdrawalStatus as GatewayStatus};
@@ -176,6 +177,16 @@ async fn apply_one(
                 reported = ?status,
                 "late withdrawal status contradicts a final one; recorded, nothing changed"
             );
+            super::attention::flag(
+                deps,
+                &w,
+                super::attention::Reason::Contradicted,
+                &format!(
+                    "postback withdrawal_status {} while the withdrawal is {current}",
+                    status.code()
+                ),
+            )
+            .await;
             Ok(OutgoingEffect::Late { status: current })
         }
         Err(e) => Err(e.into()),

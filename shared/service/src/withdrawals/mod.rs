@@ -1,11 +1,13 @@
 //! Withdrawals (money out): submit with an idempotent debit, read back, and apply the
 //! gateway's `outgoing` postbacks exactly once.
 //!
-//! Statuses: `pending` (debited, not yet known to be at the gateway) -> `submitted` (the
-//! gateway accepted it) -> `processed` (paid) | `rejected` (refunded). `unknown` (the
-//! gateway call's outcome is not known) is settled by reconciliation, never by guessing.
+//! Statuses: `pending` (debited, provably not at the gateway) -> `unknown` (being sent, or the
+//! send's outcome is not known) -> `submitted` (the gateway accepted it) -> `processed` (paid)
+//! | `rejected` (refunded). Only the gateway's word settles an `unknown` one (a postback or a
+//! lookup), or a person ([`attention`]); never a guess.
 
 mod apply;
+pub mod attention;
 pub mod order;
 pub mod rules;
 mod submit;
@@ -14,7 +16,7 @@ mod view;
 pub use apply::{OutgoingEffect, OutgoingItem, OutgoingOutcome, apply_outgoing};
 pub use order::{WithdrawalBody, WithdrawalOrder, gateway_request, withdrawal_id_for};
 pub use submit::{SCOPE, SubmitResponse, submit};
-pub(crate) use submit::{already_taken, settle_send};
+pub(crate) use submit::{SendKind, send};
 pub use view::WithdrawalView;
 
 use payments::{Label, WithdrawalId};

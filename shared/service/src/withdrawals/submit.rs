@@ -1,10 +1,13 @@
 //! `POST /v1/withdrawals`: debit and record in one transaction, then send the signed request
 //! to the gateway under a `withdrawal_id` derived from the `Idempotency-Key`.
 //!
-//! - refused by the gateway: `rejected`, refunded in one transaction, its message kept;
-//! - timeout, reset, 5xx or an unreadable answer: `unknown` (no refund, no new id:
-//!   reconciliation finds out);
-//! - not sent at all (connection refused): stays `pending`; reconciliation sends it later
+//! It is marked `unknown` before the call (a crash mid-call must not look unsent). Then:
+//! - accepted: `submitted`; its result comes by postback;
+//! - refused by the gateway (its business answer): `rejected`, refunded in one transaction,
+//!   its message kept;
+//! - timeout, reset, 5xx or an unreadable answer: stays `unknown` (no refund, no new id:
+//!   reconciliation asks the gateway, or a person decides);
+//! - not sent at all (connection refused): `pending` again; reconciliation sends it later
 //!   with the same id.
 //!
 //! A retry with the same key and body replays the first answer; a retry that raced the first
@@ -149,85 +152,169 @@ pub async fn submit(
     Ok(response)
 }
 
+/// Which send this is: it decides what a refusal proves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SendKind {
+    /// Nothing of this withdrawal reached the gateway before (it was `pending`): a definite
+    /// refusal proves it was never taken, so it is refunded.
+    First,
+    /// A re-send of an `unknown` one: the gateway may hold the first send, so no answer to
+    /// this one refunds anything.
+    Again,
+}
+
 /// Sends a just-debited withdrawal and records what the gateway said.
 async fn send_first_time(deps: &Deps, w: Withdrawal) -> Result<Withdrawal, ApiError> {
+    send(deps, &w, SendKind::First).await
+}
+
+/// The withdrawal as stored now (after someone else moved it).
+async fn current(deps: &Deps, id: &payments::WithdrawalId) -> Result<Withdrawal, ApiError> {
+    deps.store
+        .get_withdrawal(id)
+        .await?
+        .ok_or_else(|| ApiError::Internal(format!("withdrawal {id} vanished")))
+}
+
+/// Sends `w` (a `pending` one as its first send, an `unknown` one as a re-send) and records
+/// what the gateway said. A `pending` one is marked `unknown` before the call, so a crash or a
+/// timeout mid-call leaves it `unknown` (maybe sent), never `pending` (safe to send).
+pub(crate) async fn send(
+    deps: &Deps,
+    w: &Withdrawal,
+    kind: SendKind,
+) -> Result<Withdrawal, ApiError> {
+    let w = match (w.status, kind) {
+        (WithdrawalStatus::Pending, SendKind::First) => {
+            let marked = deps
+                .store
+                .mark_withdrawal(
+                    &w.id,
+                    WithdrawalStatus::Pending,
+                    WithdrawalStatus::Unknown,
+                    Some("sent to the gateway; waiting for its answer".into()),
+                )
+                .await;
+            match marked {
+                Ok(w) => w,
+                // Another sender, or a postback, got there first: nothing to send.
+                Err(StoreError::StateConflict { .. }) => return current(deps, &w.id).await,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        (WithdrawalStatus::Unknown, SendKind::Again) => w.clone(),
+        _ => return Ok(w.clone()),
+    };
     let outcome = deps
         .gateway
         .create_withdrawal(&gateway_request(&w, false))
-        .await;
-    settle_send(deps, &w, w.status, outcome.map(|_| ())).await
+        .await
+        .map(|_| ());
+    settle_send(deps, &w, kind, outcome).await
 }
 
-/// What a send (first or re-send) means for the withdrawal, recorded from status `from`.
-/// Shared with reconciliation so both read the gateway's answers alike.
-pub(crate) async fn settle_send(
+/// A refusal that proves the gateway did not take the withdrawal: its business answer
+/// (`{"status":"fail",...}` under 500, not a rate limit, not "already taken"), or a request we
+/// could not even build. The reason is kept on the withdrawal.
+fn definite_refusal(e: &GatewayError) -> Option<String> {
+    match e {
+        GatewayError::Refused {
+            message,
+            http_status,
+            ..
+        } if *http_status < 500 && *http_status != 429 && !already_taken(e) => {
+            Some(if message.is_empty() {
+                e.to_string()
+            } else {
+                message.clone()
+            })
+        }
+        GatewayError::Request(reason) => Some(format!("not sendable: {reason}")),
+        _ => None,
+    }
+}
+
+/// What a send's answer means for `w` (marked `unknown` for the call). Only positive
+/// evidence moves it: accepted or "already taken" -> `submitted`; a definite refusal of the
+/// first send -> refunded; never sent -> `pending` again (first sends only). Everything else
+/// leaves it `unknown` for reconciliation, and what proves nothing is held for a person.
+async fn settle_send(
     deps: &Deps,
     w: &Withdrawal,
-    from: WithdrawalStatus,
+    kind: SendKind,
     outcome: Result<(), GatewayError>,
 ) -> Result<Withdrawal, ApiError> {
     let id = &w.id;
+    let from = w.status;
+    let mark = |to: WithdrawalStatus, message: Option<String>| async move {
+        deps.store.mark_withdrawal(id, from, to, message).await
+    };
     let result = match outcome {
         Ok(()) => {
             metrics::count("WithdrawalsSubmitted", 1);
-            tracing::info!(withdrawal_id = %id, "withdrawal accepted by the gateway");
-            deps.store
-                .mark_withdrawal(id, from, WithdrawalStatus::Submitted, None)
-                .await
+            tracing::info!(withdrawal_id = %id, ?kind, "withdrawal accepted by the gateway");
+            mark(WithdrawalStatus::Submitted, None).await
         }
         Err(e) if already_taken(&e) => {
             // The gateway has this id already (an earlier send that we never heard back
             // from): it exists there, so it is submitted; its result comes by postback.
             tracing::info!(withdrawal_id = %id, "the gateway already has this withdrawal");
-            deps.store
-                .mark_withdrawal(id, from, WithdrawalStatus::Submitted, None)
-                .await
+            mark(WithdrawalStatus::Submitted, None).await
         }
-        Err(e) if e.is_outcome_unknown() => {
-            metrics::count("WithdrawalsUnknown", 1);
-            tracing::warn!(withdrawal_id = %id, error = %e, "withdrawal outcome unknown");
-            if from == WithdrawalStatus::Unknown {
+        Err(e @ GatewayError::Unreachable { .. }) if kind == SendKind::First => {
+            // No byte reached the gateway: provably not sent; reconciliation sends it later.
+            tracing::warn!(withdrawal_id = %id, error = %e, "gateway unreachable; withdrawal not sent yet");
+            mark(
+                WithdrawalStatus::Pending,
+                Some("the gateway could not be reached; it is sent again shortly".into()),
+            )
+            .await
+        }
+        Err(e) => match (definite_refusal(&e), kind) {
+            (Some(reason), SendKind::First) => {
+                metrics::count("WithdrawalsRejected", 1);
+                tracing::info!(withdrawal_id = %id, reason = %reason, "withdrawal refused by the gateway; refunding");
+                deps.store
+                    .refund_withdrawal(id, &reason)
+                    .await
+                    .map(|s| match s {
+                        payments::store::SettleOutcome::Applied { withdrawal, .. }
+                        | payments::store::SettleOutcome::AlreadyApplied(withdrawal) => withdrawal,
+                    })
+            }
+            (Some(reason), SendKind::Again) => {
+                super::attention::flag(
+                    deps,
+                    w,
+                    super::attention::Reason::ResendRefused,
+                    &format!("re-send refused: {reason}"),
+                )
+                .await;
                 return Ok(w.clone());
             }
-            deps.store
-                .mark_withdrawal(
-                    id,
-                    from,
-                    WithdrawalStatus::Unknown,
-                    Some("the gateway did not answer; being reconciled".into()),
+            (None, _) if e.is_outcome_unknown() => {
+                metrics::count("WithdrawalsUnknown", 1);
+                tracing::warn!(withdrawal_id = %id, error = %e, "withdrawal outcome unknown; being reconciled");
+                return Ok(w.clone());
+            }
+            (None, _) => {
+                // A 404, a rate limit, a 5xx refusal, or a re-send that never left: none
+                // proves whether the gateway holds the withdrawal.
+                super::attention::flag(
+                    deps,
+                    w,
+                    super::attention::Reason::SendUnclear,
+                    &format!("send ({kind:?}) answered: {e}"),
                 )
-                .await
-        }
-        Err(e @ GatewayError::Unreachable { .. }) => {
-            // Nothing reached the gateway: keep it as it is; reconciliation sends it again.
-            tracing::warn!(withdrawal_id = %id, error = %e, "gateway unreachable; withdrawal not sent yet");
-            return Ok(w.clone());
-        }
-        Err(e) => {
-            // Refused (or never sendable): nothing happened at the gateway. Refund.
-            let reason = match &e {
-                GatewayError::Refused { message, .. } if !message.is_empty() => message.clone(),
-                other => other.to_string(),
-            };
-            metrics::count("WithdrawalsRejected", 1);
-            tracing::info!(withdrawal_id = %id, reason = %reason, "withdrawal refused by the gateway; refunding");
-            deps.store
-                .refund_withdrawal(id, &reason)
-                .await
-                .map(|s| match s {
-                    payments::store::SettleOutcome::Applied { withdrawal, .. }
-                    | payments::store::SettleOutcome::AlreadyApplied(withdrawal) => withdrawal,
-                })
-        }
+                .await;
+                return Ok(w.clone());
+            }
+        },
     };
     match result {
         Ok(w) => Ok(w),
         // A postback settled it meanwhile (it is authoritative): show what is there now.
-        Err(StoreError::StateConflict { .. }) => deps
-            .store
-            .get_withdrawal(id)
-            .await?
-            .ok_or_else(|| ApiError::Internal(format!("withdrawal {id} vanished"))),
+        Err(StoreError::StateConflict { .. }) => current(deps, id).await,
         Err(e) => Err(e.into()),
     }
 }

@@ -3,7 +3,8 @@
 
 use payments::store::Withdrawal;
 use serde::{Deserialize, Serialize};
-use time::format_description::well_known::Rfc3339;
+
+use crate::http::rfc3339;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WithdrawalView {
@@ -21,11 +22,6 @@ pub struct WithdrawalView {
     pub message: Option<String>,
     pub created_at: String,
     pub updated_at: String,
-}
-
-fn rfc3339(t: time::OffsetDateTime) -> String {
-    t.format(&Rfc3339)
-        .unwrap_or_else(|_| t.unix_timestamp().to_string())
 }
 
 impl From<&Withdrawal> for WithdrawalView {
