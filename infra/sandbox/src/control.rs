@@ -52,6 +52,7 @@ pub fn router(shared: SharedRef) -> Router {
         .route("/_sandbox/balances", post(set_balances))
         .route("/_sandbox/hashes/{hash}", get(resolve_hash))
         .route("/_sandbox/reset", post(reset))
+        .route("/_sandbox/behaviour", get(behaviour).post(set_behaviour))
         .with_state(shared)
 }
 
@@ -344,6 +345,38 @@ async fn review_suspect(
     }
 }
 
+/// `POST /_sandbox/behaviour`: the fields given replace the current ones; the answer is the
+/// whole behaviour now.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BehaviourBody {
+    repeated_withdrawal_id: Option<crate::state::RepeatedWithdrawalId>,
+    paging: Option<crate::state::Paging>,
+    withdrawal_lookup: Option<crate::state::WithdrawalLookup>,
+}
+
+async fn set_behaviour(
+    State(shared): State<SharedRef>,
+    Json(body): Json<BehaviourBody>,
+) -> Response {
+    let mut st = shared.lock();
+    let b = &mut st.behaviour;
+    if let Some(v) = body.repeated_withdrawal_id {
+        b.repeated_withdrawal_id = v;
+    }
+    if let Some(v) = body.paging {
+        b.paging = v;
+    }
+    if let Some(v) = body.withdrawal_lookup {
+        b.withdrawal_lookup = v;
+    }
+    Json(json!(*b)).into_response()
+}
+
+async fn behaviour(State(shared): State<SharedRef>) -> Response {
+    Json(json!(shared.lock().behaviour)).into_response()
+}
+
 #[derive(Deserialize)]
 struct FaultBody {
     target: String,
@@ -364,10 +397,10 @@ async fn add_fault(State(shared): State<SharedRef>, Json(body): Json<FaultBody>)
             "target must be \"postback\" or a path prefix starting with /",
         );
     }
-    if is_postback && body.mode == FaultMode::DropAfter {
+    if is_postback && body.mode.api_only() {
         return error(
             StatusCode::BAD_REQUEST,
-            "drop_after applies to API requests only",
+            "this mode applies to API requests only",
         );
     }
     if !is_postback && body.mode == FaultMode::Duplicate {

@@ -6,6 +6,8 @@
 //! - `drop`: close the connection at once without answering; not handled.
 //! - `drop_after`: handle the request (state changes, postbacks follow), then close the
 //!   connection without answering: the caller cannot know it succeeded.
+//! - `http404`, `http429`, `http502`: answer that status without handling the request.
+//! - `hang`: never answer; the caller's own timeout ends it. Not handled.
 //!
 //! Control routes under `/_sandbox/` are never faulted.
 
@@ -51,6 +53,24 @@ pub async fn api_faults(State(shared): State<SharedRef>, req: Request, next: Nex
         Some(FaultMode::Drop) => dropped(),
         Some(FaultMode::DropAfter) => {
             let _ = next.run(req).await;
+            dropped()
+        }
+        Some(FaultMode::Http404) => StatusCode::NOT_FOUND.into_response(),
+        Some(FaultMode::Http429) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            [("content-type", "application/json")],
+            r#"{"message":"Too Many Attempts."}"#,
+        )
+            .into_response(),
+        Some(FaultMode::Http502) => (
+            StatusCode::BAD_GATEWAY,
+            [("content-type", "text/html")],
+            "<html><body>502 Bad Gateway</body></html>",
+        )
+            .into_response(),
+        Some(FaultMode::Hang) => {
+            // Long past any caller's timeout; the connection is dropped when it gives up.
+            tokio::time::sleep(std::time::Duration::from_secs(600)).await;
             dropped()
         }
     }

@@ -92,10 +92,14 @@ pub fn settle_withdrawal(
 ) -> Result<(), LedgerError> {
     let postback = {
         let mut st = shared.lock();
+        // With repeated ids accepted as new payouts, one id may name several: the first one
+        // still open is settled.
+        let mine = |w: &&crate::state::Withdrawal| w.withdrawal_id == withdrawal_id;
         let at = st
             .withdrawals
             .iter()
-            .position(|w| w.withdrawal_id == withdrawal_id)
+            .position(|w| mine(&w) && w.status == WithdrawalStatus::New)
+            .or_else(|| st.withdrawals.iter().position(|w| mine(&w)))
             .ok_or(LedgerError::UnknownWithdrawal)?;
         let status = st.withdrawals[at].status;
         if status != WithdrawalStatus::New {

@@ -171,6 +171,23 @@ impl SandboxHandle {
             .cloned()
     }
 
+    /// Every payout the gateway holds under `withdrawal_id` (more than one only when
+    /// repeated ids are accepted as new payouts).
+    pub fn payouts(&self, withdrawal_id: &str) -> Vec<state::Withdrawal> {
+        self.shared
+            .lock()
+            .withdrawals
+            .iter()
+            .filter(|w| w.withdrawal_id == withdrawal_id)
+            .cloned()
+            .collect()
+    }
+
+    /// How the sandbox plays the behaviours the documents leave open.
+    pub fn set_behaviour(&self, behaviour: state::Behaviour) {
+        self.shared.lock().behaviour = behaviour;
+    }
+
     /// The URL behind a `hash-url` hash while it is valid.
     pub fn resolve_hash(&self, hash: &str) -> Option<String> {
         let now = std::time::Instant::now();

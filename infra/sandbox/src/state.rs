@@ -194,6 +194,70 @@ pub enum FaultMode {
     Duplicate,
     /// API only: handle the request, then drop the connection without answering.
     DropAfter,
+    /// API only: answer HTTP 404 with an empty body, not handling the request (what the
+    /// documents show for a wrong secret, and what a proxy may answer).
+    Http404,
+    /// API only: answer HTTP 429 `{"message":"Too Many Attempts."}`, not handling it.
+    Http429,
+    /// API only: answer HTTP 502 from "a proxy", not handling it.
+    Http502,
+    /// API only: never answer (hold the connection until the caller gives up); not handled.
+    Hang,
+}
+
+impl FaultMode {
+    /// Modes that apply to API requests only.
+    pub fn api_only(self) -> bool {
+        matches!(
+            self,
+            Self::DropAfter | Self::Http404 | Self::Http429 | Self::Http502 | Self::Hang
+        )
+    }
+}
+
+/// How the sandbox plays gateway behaviour the documents leave open
+/// (`POST /_sandbox/behaviour`). Each default is the behaviour the client was first written
+/// against; the others are just as plausible, and the tests run under each.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize, Serialize)]
+pub struct Behaviour {
+    pub repeated_withdrawal_id: RepeatedWithdrawalId,
+    pub paging: Paging,
+    pub withdrawal_lookup: WithdrawalLookup,
+}
+
+/// A `withdrawal/create` with a `withdrawal_id` the gateway has seen.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RepeatedWithdrawalId {
+    /// "The withdrawal id has already been taken."
+    #[default]
+    Refused,
+    /// Accepted as a second, separate payout.
+    NewPayout,
+}
+
+/// `offset`/`limit` of `pullpostbacks` (only the answer's `paginate` is documented).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Paging {
+    #[default]
+    Honoured,
+    /// Every request answers the first page, whatever `offset` says.
+    Ignored,
+}
+
+/// What a withdrawal lookup says when there is no postback to show.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WithdrawalLookup {
+    /// "Postback not found" for one it has, "Withdrawal with this ID not found" otherwise.
+    #[default]
+    Documented,
+    /// "Postback not found" for every id, known or not.
+    PostbackNotFound,
+    /// "Withdrawal with this ID not found" for every id without a result, even one it has
+    /// and is still paying out.
+    NotFoundWhileProcessing,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -220,6 +284,7 @@ pub struct State {
     pub postbacks: Vec<StoredPostback>,
     pub attempts: Vec<Attempt>,
     pub faults: Vec<Fault>,
+    pub behaviour: Behaviour,
     next_id: i64,
     next_postback_id: u64,
 }

@@ -345,3 +345,86 @@ async fn retries_back_off_exponentially_up_to_the_maximum() {
         assert!(*gap >= min, "gaps {gaps:?}");
     }
 }
+
+#[tokio::test]
+async fn api_faults_http404_http429_http502_and_hang() {
+    let env = Env::start().await;
+    let balance = env.api("/api/v1/accounts-balance");
+    for (mode, status) in [("http404", 404), ("http429", 429), ("http502", 502)] {
+        env.control(
+            "/_sandbox/faults",
+            json!({"target":"/api/v1/accounts-balance","mode":mode,"count":1}),
+        )
+        .await;
+        let resp = env.http.get(&balance).send().await.unwrap();
+        assert_eq!(resp.status().as_u16(), status, "{mode}");
+    }
+    env.control(
+        "/_sandbox/faults",
+        json!({"target":"/api/v1/accounts-balance","mode":"hang"}),
+    )
+    .await;
+    let err = env
+        .http
+        .get(&balance)
+        .timeout(Duration::from_millis(300))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(err.is_timeout(), "{err}");
+    assert_eq!(env.get(&balance).await.0, 200, "one call only");
+    // Postbacks are not faulted by API-only modes.
+    let (s, _) = env
+        .control(
+            "/_sandbox/faults",
+            json!({"target":"postback","mode":"hang"}),
+        )
+        .await;
+    assert_eq!(s, 400);
+}
+
+#[tokio::test]
+async fn behaviours_the_documents_leave_open_are_played_on_request() {
+    let env = Env::start().await;
+    let (s, b) = env.get(&env.url("/_sandbox/behaviour")).await;
+    assert_eq!(s, 200);
+    assert_eq!(
+        b,
+        json!({"repeated_withdrawal_id":"refused","paging":"honoured","withdrawal_lookup":"documented"})
+    );
+    let body = json!({"withdrawal_id":"rep-1","payment_system":"paytm","amount":100,"currency_code":"INR","label":"55","is_test":true,"account_number":"9999999999"});
+    assert_eq!(env.withdraw(body.clone()).await.1["status"], "ok");
+    let (_, refused) = env.withdraw(body.clone()).await;
+    assert_eq!(refused["status"], "fail", "{refused}");
+
+    let (s, b) = env
+        .control(
+            "/_sandbox/behaviour",
+            json!({"repeated_withdrawal_id":"new_payout","withdrawal_lookup":"not_found_while_processing","paging":"ignored"}),
+        )
+        .await;
+    assert_eq!(
+        (s, b["repeated_withdrawal_id"].as_str()),
+        (200, Some("new_payout"))
+    );
+    assert_eq!(
+        env.withdraw(body).await.1["status"],
+        "ok",
+        "a second payout"
+    );
+    assert_eq!(env.sandbox.payouts("rep-1").len(), 2);
+    // The lookup denies knowing a withdrawal it is paying out; paging ignores offset.
+    let (_, page) = env
+        .get(&env.api(
+            "/api/v1/pullpostbacks?type=withdrawal&withdrawal_id[]=rep-1&withdrawal_id[]=zz&limit=1&offset=1",
+        ))
+        .await;
+    let items = page["data"]["withdrawals"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{page}");
+    assert_eq!(items[0]["withdrawal_id"], "rep-1", "offset ignored: {page}");
+    assert_eq!(items[0]["message"], "Withdrawal with this ID not found");
+    let (s, _) = env
+        .control("/_sandbox/behaviour", json!({"paging":"sometimes"}))
+        .await;
+    assert!(s >= 400);
+}

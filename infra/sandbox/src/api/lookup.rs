@@ -175,8 +175,13 @@ pub async fn pullpostbacks(
     let total = ids.len();
     let max = shared.config.pullpostbacks_max_limit.max(1);
     let limit = limit.unwrap_or(total).clamp(1, max);
-    let page: Vec<&String> = ids.iter().skip(offset).take(limit).collect();
     let st = shared.lock();
+    // A gateway that ignores `offset` answers the first page every time.
+    let offset = match st.behaviour.paging {
+        crate::state::Paging::Honoured => offset,
+        crate::state::Paging::Ignored => 0,
+    };
+    let page: Vec<&String> = ids.iter().skip(offset).take(limit).collect();
     let items: Vec<PhpValue> = page
         .into_iter()
         .map(|id| {
@@ -188,10 +193,12 @@ pub async fn pullpostbacks(
                 ),
                 Kind::Withdrawal => {
                     let exists = st.withdrawals.iter().any(|w| &w.withdrawal_id == id);
-                    let missing = if exists {
-                        "Postback not found"
-                    } else {
-                        "Withdrawal with this ID not found"
+                    let missing = match (st.behaviour.withdrawal_lookup, exists) {
+                        (crate::state::WithdrawalLookup::Documented, true)
+                        | (crate::state::WithdrawalLookup::PostbackNotFound, _) => {
+                            "Postback not found"
+                        }
+                        _ => "Withdrawal with this ID not found",
                     };
                     ("withdrawal_id", latest_withdrawal(&st, id), missing)
                 }

@@ -68,10 +68,13 @@ pub async fn create(State(shared): State<SharedRef>, body: Bytes) -> Response {
 fn accept(shared: &SharedRef, w: &Withdrawal) -> Result<i64, Fail> {
     let number = {
         let mut st = shared.lock();
-        if st
-            .withdrawals
-            .iter()
-            .any(|x| x.withdrawal_id == w.withdrawal_id)
+        let repeat_refused =
+            st.behaviour.repeated_withdrawal_id == crate::state::RepeatedWithdrawalId::Refused;
+        if repeat_refused
+            && st
+                .withdrawals
+                .iter()
+                .any(|x| x.withdrawal_id == w.withdrawal_id)
         {
             return Err(Fail::field(
                 "withdrawal_id",
