@@ -12,6 +12,7 @@ use service::admin::{
 };
 use service::http::{Admin, ApiJson, AuthSettings, MAX_BODY_BYTES, query_param};
 use service::postbacks::review::{self, Resolve, UnbookedList, UnbookedView};
+use service::withdrawals::attention::{self, AttentionList, AttentionView, ResolveWithdrawal};
 use service::{ApiError, Deps};
 
 /// Every route this function serves (method, path), for the OpenAPI check.
@@ -22,6 +23,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/admin/reconciliation"),
     ("GET", "/v1/admin/postbacks/unbooked"),
     ("POST", "/v1/admin/postbacks/unbooked/{key}/resolve"),
+    ("GET", "/v1/admin/withdrawals/attention"),
+    ("POST", "/v1/admin/withdrawals/{id}/resolve"),
 ];
 
 pub fn router(deps: Arc<Deps>) -> Router {
@@ -37,6 +40,11 @@ pub fn router(deps: Arc<Deps>) -> Router {
         .route(
             "/v1/admin/postbacks/unbooked/{key}/resolve",
             post(resolve_unbooked),
+        )
+        .route("/v1/admin/withdrawals/attention", get(list_attention))
+        .route(
+            "/v1/admin/withdrawals/{id}/resolve",
+            post(resolve_withdrawal),
         )
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(Extension(auth))
@@ -94,6 +102,25 @@ async fn resolve_unbooked(
     ApiJson(body): ApiJson<Resolve>,
 ) -> Result<Json<UnbookedView>, ApiError> {
     Ok(Json(review::resolve(&deps, &who, &key, body).await?))
+}
+
+async fn list_attention(
+    State(deps): State<Arc<Deps>>,
+    _admin: Admin,
+    RawQuery(query): RawQuery,
+) -> Result<Json<AttentionList>, ApiError> {
+    let limit = parse_limit(query_param(query.as_deref(), "limit").as_deref())?;
+    let cursor = query_param(query.as_deref(), "cursor");
+    Ok(Json(attention::list(&deps, limit, cursor).await?))
+}
+
+async fn resolve_withdrawal(
+    State(deps): State<Arc<Deps>>,
+    who: Admin,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<ResolveWithdrawal>,
+) -> Result<Json<AttentionView>, ApiError> {
+    Ok(Json(attention::resolve(&deps, &who, &id, body).await?))
 }
 
 #[cfg(test)]
