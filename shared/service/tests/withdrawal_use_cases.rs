@@ -113,6 +113,28 @@ async fn rejected_by_postback_is_refunded_once_and_a_late_processed_changes_noth
     assert_eq!(w.balance("u2", "INR").await, (d("1000.00"), d("0.00")));
     let kept = w.store.get_postback(&format!("out:{id}:1")).await.unwrap();
     assert!(kept.is_some(), "the late status is recorded");
+    // ... and held for a person, who can only acknowledge it as it settled.
+    let queue = withdrawals::attention::list(&w.deps, 10, None)
+        .await
+        .unwrap();
+    assert_eq!(queue.items.len(), 1, "{queue:?}");
+    assert_eq!(queue.items[0].reason, "contradicted");
+    assert!(
+        queue.items[0].observations[0].contains("withdrawal_status 1"),
+        "{queue:?}"
+    );
+    let admin = service::http::Admin("arn:aws:iam::123456789012:role/ops".into());
+    let resolve = |outcome: &str| withdrawals::attention::ResolveWithdrawal {
+        outcome: outcome.into(),
+        note: "checked with the gateway".into(),
+    };
+    let wrong = withdrawals::attention::resolve(&w.deps, &admin, &id, resolve("paid")).await;
+    assert_eq!(wrong.unwrap_err().code(), "conflict");
+    let ack = withdrawals::attention::resolve(&w.deps, &admin, &id, resolve("refund"))
+        .await
+        .unwrap();
+    assert_eq!(ack.status, "acknowledged");
+    assert_eq!(w.balance("u2", "INR").await, (d("1000.00"), d("0.00")));
     w.assert_books("u2", "INR").await;
 }
 
