@@ -255,3 +255,77 @@ async fn previous_keys_are_accepted_during_the_rotation_window_and_refused_after
     assert_eq!(status, 401, "{body}");
     assert_eq!(available(&d, "bob").await.as_deref(), Some("250"));
 }
+
+/// A secret whose value an operator changes while the function stays warm.
+struct Rotating(std::sync::Mutex<paykassma::credentials::GatewaySecrets>);
+
+#[async_trait::async_trait]
+impl paykassma::credentials::SecretsProvider for Rotating {
+    async fn gateway_secrets(
+        &self,
+    ) -> Result<paykassma::credentials::GatewaySecrets, paykassma::credentials::SecretsError> {
+        Ok(self.0.lock().unwrap().clone())
+    }
+}
+
+#[tokio::test]
+async fn a_key_rotation_reaches_a_warm_function_through_its_secrets_provider() {
+    use paykassma::credentials::{GatewaySecrets, PreviousKeys};
+
+    let first = GatewaySecrets {
+        pluginapi_secret: Secret::new("s"),
+        withdrawal_private_key: Secret::new("w"),
+        postback_access_key: keys().access_key,
+        postback_private_key: keys().private_key,
+        previous_postback_keys: None,
+    };
+    let provider = Arc::new(Rotating(std::sync::Mutex::new(first.clone())));
+    let url = url::Url::parse("http://127.0.0.1:9").unwrap();
+    let gateway = Client::new(ClientConfig::new(
+        url.clone(),
+        url,
+        Secret::new("s"),
+        Secret::new("w"),
+    ))
+    .unwrap();
+    let d = Arc::new(
+        Deps::builder(gateway, first.postback_keys())
+            .secrets_provider(provider.clone())
+            .build(),
+    );
+    let new = PostbackKeys {
+        access_key: Secret::new("new-access"),
+        private_key: Secret::new("new-private"),
+    };
+    // Before the rotation, the new keys are refused.
+    let (status, _) = call(
+        d.clone(),
+        event("203.0.113.9", &signed_with(&new, "", "t-n0")),
+    )
+    .await;
+    assert_eq!(status, 401);
+    // The operator rotates: new keys current, the old ones accepted for an hour.
+    *provider.0.lock().unwrap() = GatewaySecrets {
+        postback_access_key: new.access_key.clone(),
+        postback_private_key: new.private_key.clone(),
+        previous_postback_keys: Some(PreviousKeys {
+            keys: keys(),
+            valid_until: time::OffsetDateTime::now_utc() + time::Duration::hours(1),
+        }),
+        ..first
+    };
+    bob_deposit(&d).await;
+    let (status, body) = call(
+        d.clone(),
+        event("203.0.113.9", &signed_with(&new, "dep-bob-1", "t-n1")),
+    )
+    .await;
+    assert_eq!((status, body.as_str()), (200, r#"{"status":"ok"}"#));
+    assert_eq!(available(&d, "bob").await.as_deref(), Some("250"));
+    let (status, _) = call(
+        d.clone(),
+        event("203.0.113.9", &signed_with(&keys(), "", "t-o1")),
+    )
+    .await;
+    assert_ne!(status, 401, "the old keys are still accepted in the window");
+}

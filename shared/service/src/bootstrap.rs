@@ -27,7 +27,8 @@ impl Deps {
 
     /// Everything from an explicit configuration.
     pub async fn from_config(config: &Config) -> Result<Self, BootstrapError> {
-        let secrets = config.secrets_provider().await?.gateway_secrets().await?;
+        let provider = config.secrets_provider().await?;
+        let secrets = provider.gateway_secrets().await?;
         let mut client = ClientConfig::new(
             config.api_base.clone(),
             config.plugin_base.clone(),
@@ -37,7 +38,8 @@ impl Deps {
         client.timeout = config.gateway_timeout;
         let gateway = Client::new(client).map_err(|e| BootstrapError::Client(e.to_string()))?;
         let builder = Deps::builder(gateway, secrets.postback_keys())
-            .previous_postback_keys(secrets.previous_postback_keys.clone());
+            .previous_postback_keys(secrets.previous_postback_keys.clone())
+            .secrets_provider(provider);
         let store = std::sync::Arc::new(config.dynamo_store(builder.clock_handle()).await);
         Ok(builder
             .store(store)

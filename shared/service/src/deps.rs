@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use paykassma::client::Client;
-use paykassma::credentials::PreviousKeys;
+use paykassma::credentials::{PreviousKeys, SecretsProvider};
 use paykassma::signature::PostbackKeys;
 use payments::Store;
 use payments::clock::{Clock, SystemClock};
@@ -21,6 +21,9 @@ pub struct Deps {
     pub postback_keys: PostbackKeys,
     /// During a key rotation, the keys being replaced and until when they are accepted.
     pub previous_postback_keys: Option<PreviousKeys>,
+    /// Where the keys above came from: asked again per postback (the provider caches for its
+    /// TTL), so a key rotation reaches warm functions. `None`: the keys above are fixed.
+    pub secrets: Option<Arc<dyn SecretsProvider>>,
     pub clock: Arc<dyn Clock>,
     pub settings: Settings,
 }
@@ -38,6 +41,25 @@ impl std::fmt::Debug for Deps {
 }
 
 impl Deps {
+    /// The postback keys to verify with now, and the previous ones of a rotation: from the
+    /// secrets provider (its cache, re-read after its TTL), or the keys read at cold start when
+    /// there is no provider or it fails (a Secrets Manager outage must not refuse postbacks).
+    pub async fn postback_key_set(&self) -> (PostbackKeys, Option<PreviousKeys>) {
+        if let Some(provider) = &self.secrets {
+            match provider.gateway_secrets().await {
+                Ok(s) => return (s.postback_keys(), s.previous_postback_keys),
+                Err(e) => tracing::warn!(
+                    error = %e,
+                    "cannot read the gateway secret; verifying with the keys read at start"
+                ),
+            }
+        }
+        (
+            self.postback_keys.clone(),
+            self.previous_postback_keys.clone(),
+        )
+    }
+
     /// Starts a builder for the gateway `client` and its postback keys. Defaults: the system
     /// clock, the settings' defaults, an in-memory store on the builder's clock.
     pub fn builder(gateway: Client, postback_keys: PostbackKeys) -> DepsBuilder {
@@ -45,6 +67,7 @@ impl Deps {
             gateway,
             postback_keys,
             previous_postback_keys: None,
+            secrets: None,
             store: None,
             clock: Arc::new(SystemClock),
             settings: None,
@@ -57,6 +80,7 @@ pub struct DepsBuilder {
     gateway: Client,
     postback_keys: PostbackKeys,
     previous_postback_keys: Option<PreviousKeys>,
+    secrets: Option<Arc<dyn SecretsProvider>>,
     store: Option<StoreSource>,
     clock: Arc<dyn Clock>,
     settings: Option<Settings>,
@@ -84,6 +108,12 @@ impl DepsBuilder {
     /// The keys being replaced in a rotation, accepted until their `valid_until`.
     pub fn previous_postback_keys(mut self, previous: Option<PreviousKeys>) -> Self {
         self.previous_postback_keys = previous;
+        self
+    }
+
+    /// The provider the keys came from, asked again per postback (see [`Deps::secrets`]).
+    pub fn secrets_provider(mut self, provider: Arc<dyn SecretsProvider>) -> Self {
+        self.secrets = Some(provider);
         self
     }
 
@@ -119,6 +149,7 @@ impl DepsBuilder {
             gateway: self.gateway,
             postback_keys: self.postback_keys,
             previous_postback_keys: self.previous_postback_keys,
+            secrets: self.secrets,
             clock: self.clock,
             settings: self.settings.unwrap_or_default(),
         }

@@ -13,9 +13,10 @@ pub mod redact;
 pub mod review;
 pub mod signed;
 
+use paykassma::credentials::PreviousKeys;
 use paykassma::php::PhpValue;
 use paykassma::postback::Postback;
-use paykassma::signature::{Scheme, VerifyError, verify_postback};
+use paykassma::signature::{PostbackKeys, Scheme, VerifyError, verify_postback};
 
 use crate::Deps;
 use crate::http::{ApiError, MAX_BODY_BYTES};
@@ -74,7 +75,8 @@ pub async fn receive(
             return Err(ApiError::Forbidden("source address not allowed".into()));
         }
     }
-    let body = match verify(deps, raw) {
+    let keys = deps.postback_key_set().await;
+    let body = match verify(deps, &keys, raw) {
         Ok(body) => body,
         Err(VerifyError::Malformed(m)) => return Err(ApiError::Malformed(m)),
         Err(e) => {
@@ -98,17 +100,18 @@ pub async fn receive(
 
 /// Verifies with the current keys and, during a key rotation, with the keys being replaced
 /// (until their `valid_until`): the gateway may still sign with those for a while.
-fn verify(deps: &Deps, raw: &[u8]) -> Result<PhpValue, VerifyError> {
+fn verify(
+    deps: &Deps,
+    (current, previous): &(PostbackKeys, Option<PreviousKeys>),
+    raw: &[u8],
+) -> Result<PhpValue, VerifyError> {
     let scheme = deps.settings.postback_scheme;
-    let err = match verify_postback(raw, &deps.postback_keys, scheme) {
+    let err = match verify_postback(raw, current, scheme) {
         Ok(body) => return Ok(body),
         Err(e @ (VerifyError::AccessKeyMismatch | VerifyError::SignatureMismatch)) => e,
         Err(e) => return Err(e),
     };
-    let previous = deps
-        .previous_postback_keys
-        .as_ref()
-        .and_then(|p| p.valid_at(deps.clock.now()));
+    let previous = previous.as_ref().and_then(|p| p.valid_at(deps.clock.now()));
     match previous.map(|keys| verify_postback(raw, keys, scheme)) {
         Some(Ok(body)) => {
             metrics::count("PostbackPreviousKeys", 1);
