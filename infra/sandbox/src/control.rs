@@ -130,7 +130,14 @@ async fn payment(State(shared): State<SharedRef>, Json(body): Json<PaymentBody>)
         claimed: false,
     };
     match payment_arrived(&shared, payment) {
-        Ok(credited) => done(json!({ "credited": credited })),
+        Ok(credited) => done(json!({
+            "credited": credited,
+            "outcome": if credited {
+                "credited: it completed an activation that was waiting for it"
+            } else {
+                "recorded: it is credited when the user activates with this key1"
+            },
+        })),
         Err(e) => ledger_error(e),
     }
 }
@@ -306,7 +313,10 @@ async fn review_suspect(
         st.suspects.remove(at)
     };
     if !body.approve {
-        return done(json!({ "credited": false }));
+        return done(json!({
+            "credited": false,
+            "outcome": "rejected: the activation is dropped without a postback"
+        }));
     }
     let paid = {
         let mut st = shared.lock();

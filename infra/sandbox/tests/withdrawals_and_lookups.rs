@@ -433,6 +433,31 @@ async fn payment_systems_are_listed_per_currency_with_limits() {
         .unwrap()
         .clone();
     assert_eq!(manual["is_manual"], true);
+    // The logo and guide-image URLs answer, as the gateway's do.
+    let logo = env
+        .http
+        .get(manual["logo"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(logo.status(), 200);
+    assert_eq!(logo.headers()["content-type"], "image/svg+xml");
+    assert!(logo.text().await.unwrap().starts_with("<svg"));
+    let gif_url = body["params"]["gif_guide"]["upi_ml"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let gif = env.http.get(gif_url).send().await.unwrap();
+    assert_eq!(gif.status(), 200);
+    assert_eq!(gif.headers()["content-type"], "image/gif");
+    assert!(gif.bytes().await.unwrap().starts_with(b"GIF89a"));
+    let missing = env
+        .http
+        .get(env.url("/storage/payment_system/logos/nope.svg"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
     let (_, body) = env.get(&env.api("/api/v1/payment-systems/available")).await;
     assert_eq!(
         body,

@@ -2,7 +2,9 @@
 
 use std::time::Instant;
 
-use axum::extract::{RawQuery, State};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
 use axum::response::Response;
 use bytes::Bytes;
 use paykassma::php::PhpValue;
@@ -222,4 +224,42 @@ pub async fn images(State(shared): State<SharedRef>) -> Response {
         })
         .collect();
     reply::ok(&reply::success(PhpValue::Map(data), None))
+}
+
+/// `GET /storage/payment_system/logos/{wallet}.svg`: a plain badge for a wallet the sandbox
+/// offers, so the `logo` URLs of the method list answer like the gateway's.
+pub async fn logo(State(shared): State<SharedRef>, Path(file): Path<String>) -> Response {
+    let Some(wallet) = file
+        .strip_suffix(".svg")
+        .and_then(|w| shared.config.wallet(w))
+    else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let name: String = wallet
+        .name
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == ' ')
+        .collect();
+    let svg = format!(
+        r##"<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40" viewBox="0 0 120 40"><rect width="120" height="40" rx="6" fill="#1f3b73"/><text x="60" y="25" font-family="sans-serif" font-size="14" fill="#fff" text-anchor="middle">{name}</text></svg>"##
+    );
+    ([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response()
+}
+
+/// A 1x1 transparent GIF: the sandbox's guide image for every wallet.
+const GUIDE_GIF: &[u8] = &[
+    0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 0x01, 0x00, 0x01, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0xff, 0xff, 0xff, 0x21, 0xf9, 0x04, 0x01, 0x00, 0x00, 0x00, 0x00, 0x2c, 0x00, 0x00, 0x00, 0x00,
+    0x01, 0x00, 0x01, 0x00, 0x00, 0x02, 0x02, 0x44, 0x01, 0x00, 0x3b,
+];
+
+/// `GET /storage/guide-image/{wallet}.gif`: the how-to-pay GIF the method list points at.
+pub async fn guide_image(State(shared): State<SharedRef>, Path(file): Path<String>) -> Response {
+    match file
+        .strip_suffix(".gif")
+        .and_then(|w| shared.config.wallet(w))
+    {
+        Some(_) => ([(header::CONTENT_TYPE, "image/gif")], GUIDE_GIF).into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
 }

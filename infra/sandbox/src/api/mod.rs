@@ -25,6 +25,8 @@ pub fn router(shared: SharedRef) -> Router {
         .route("/api/v1/payment-plugin/hash-url", post(catalog::hash_url))
         .route("/api/v1/payment-systems/available", get(catalog::available))
         .route("/wallet-type/images/", get(catalog::images))
+        .route("/storage/payment_system/logos/{file}", get(catalog::logo))
+        .route("/storage/guide-image/{file}", get(catalog::guide_image))
         .route("/wallet-type/images", get(catalog::images))
         .route(
             "/api/v1/payment/save-transaction-custom-id",
