@@ -82,7 +82,12 @@ impl Report {
         )?;
         writeln!(
             o,
-            "- the stack under test: `local::Stack` (every function router + the sandbox) on that table, in its own process (`bench serve`), release build, logs off\n"
+            "- the stack under test: `local::Stack` (every function router + the sandbox) on that table, in its own process (`bench serve`), {} build, logs off\n",
+            if cfg!(debug_assertions) {
+                "debug"
+            } else {
+                "release"
+            }
         )?;
         self.targets(o)?;
         self.postback_table(o)?;

@@ -57,6 +57,7 @@ async fn main() -> anyhow::Result<()> {
 }
 
 fn tracing_subscriber_init() {
-    // JSON logs like on Lambda; RUST_LOG=warn quiets them.
+    // JSON logs like on Lambda, at RUST_LOG's level (default info). The metric lines (EMF, on
+    // stdout) are not log lines: they are printed whatever RUST_LOG says.
     service::telemetry::init();
 }
