@@ -15,9 +15,9 @@
 //!    `unknown` one past `WITHDRAWAL_RESEND_GRACE_SECONDS` is held for a person, or re-sent once
 //!    when `WITHDRAWAL_RESEND=after-not-found` and the gateway said twice, a grace apart, that
 //!    it has no withdrawal with this id.
+//! 3. the payment window's URL hashes are refreshed before they lapse.
 //!
 //! An id the gateway's answer does not mention is "not reported": nothing is decided on it.
-//! 3. the payment window's URL hashes are refreshed before they lapse.
 //!
 //! The run logs a summary (counts by outcome) and keeps it in the cache (`reconcile:last`)
 //! for the admin API. It is idempotent: every effect is a guarded store verb, so a second run
@@ -237,16 +237,33 @@ fn under_review(d: &Deposit) -> bool {
     )
 }
 
+/// A time kept in the cache under `key` (unix seconds); `None` when absent or unreadable.
+async fn cached_time(deps: &Deps, key: &str) -> Result<Option<OffsetDateTime>, StoreError> {
+    Ok(deps
+        .store
+        .get_cache(key)
+        .await?
+        .and_then(|t| t.parse::<i64>().ok())
+        .and_then(|t| OffsetDateTime::from_unix_timestamp(t).ok()))
+}
+
+/// Keeps `at` in the cache under `key` until `until`.
+async fn keep_time(
+    deps: &Deps,
+    key: &str,
+    at: OffsetDateTime,
+    until: OffsetDateTime,
+) -> Result<(), StoreError> {
+    deps.store
+        .put_cache(key, &at.unix_timestamp().to_string(), until)
+        .await
+}
+
 /// True when the slow sweep (deposits under review past their lifetime) is due this run.
 async fn review_sweep_due(deps: &Deps, now: OffsetDateTime) -> bool {
     let every = to_time(deps.settings.reconcile.deposit_review_lookup_every);
-    match deps.store.get_cache(REVIEW_SWEEP_KEY).await {
-        Ok(Some(t)) => t
-            .parse::<i64>()
-            .ok()
-            .and_then(|t| OffsetDateTime::from_unix_timestamp(t).ok())
-            .is_none_or(|last| now - last >= every),
-        Ok(None) => true,
+    match cached_time(deps, REVIEW_SWEEP_KEY).await {
+        Ok(last) => last.is_none_or(|last| now - last >= every),
         // Unreadable: look them up (a lookup decides nothing by itself).
         Err(_) => true,
     }
@@ -371,16 +388,7 @@ async fn deposits(
             Err(e) => summary.errors.push(format!("deposit {}: {e}", d.id)),
         }
     }
-    if sweep
-        && let Err(e) = deps
-            .store
-            .put_cache(
-                REVIEW_SWEEP_KEY,
-                &now.unix_timestamp().to_string(),
-                now + LAST_RUN_TTL,
-            )
-            .await
-    {
+    if sweep && let Err(e) = keep_time(deps, REVIEW_SWEEP_KEY, now, now + LAST_RUN_TTL).await {
         summary.errors.push(format!("review sweep time: {e}"));
     }
     Ok(())
@@ -528,25 +536,15 @@ async fn resend_gate(
     grace: time::Duration,
 ) -> Gate {
     let key = not_found_key(w);
-    let first = match deps.store.get_cache(&key).await {
-        Ok(v) => v
-            .and_then(|t| t.parse::<i64>().ok())
-            .and_then(|t| OffsetDateTime::from_unix_timestamp(t).ok()),
+    let first = match cached_time(deps, &key).await {
+        Ok(first) => first,
         Err(e) => {
             tracing::warn!(withdrawal_id = %w.id, error = %e, "cannot read the first not-found time");
             return Gate::Wait;
         }
     };
     let Some(first) = first else {
-        if let Err(e) = deps
-            .store
-            .put_cache(
-                &key,
-                &now.unix_timestamp().to_string(),
-                now + time::Duration::days(30),
-            )
-            .await
-        {
+        if let Err(e) = keep_time(deps, &key, now, now + time::Duration::days(30)).await {
             tracing::warn!(withdrawal_id = %w.id, error = %e, "cannot keep the first not-found time");
         }
         return Gate::Wait;

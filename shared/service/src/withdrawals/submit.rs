@@ -102,7 +102,8 @@ pub async fn submit(
         })
         .await;
     let withdrawal = match created {
-        Ok(w) => send_first_time(deps, w).await?,
+        // Just debited: its first send.
+        Ok(w) => send(deps, &w, SendKind::First).await?,
         Err(StoreError::AlreadyExists { .. }) => {
             // The same key again, before its answer was stored (concurrent, or after a crash):
             // the same withdrawal, never a second debit or a second gateway request.
@@ -161,11 +162,6 @@ pub(crate) enum SendKind {
     /// A re-send of an `unknown` one: the gateway may hold the first send, so no answer to
     /// this one refunds anything.
     Again,
-}
-
-/// Sends a just-debited withdrawal and records what the gateway said.
-async fn send_first_time(deps: &Deps, w: Withdrawal) -> Result<Withdrawal, ApiError> {
-    send(deps, &w, SendKind::First).await
 }
 
 /// The withdrawal as stored now (after someone else moved it).
@@ -321,7 +317,7 @@ async fn settle_send(
 
 /// The gateway's refusal of a repeated `withdrawal_id` ("The withdrawal id has already been
 /// taken."): proof that it received the withdrawal earlier.
-pub(crate) fn already_taken(e: &GatewayError) -> bool {
+fn already_taken(e: &GatewayError) -> bool {
     match e {
         GatewayError::Refused {
             message, fields, ..
