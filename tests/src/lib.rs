@@ -54,6 +54,11 @@ async fn answer(resp: reqwest::Response) -> Answer {
 impl Harness {
     /// The stack on DynamoDB Local at `DYNAMODB_ENDPOINT`, table `e2e-<uuid>`.
     pub async fn start() -> Harness {
+        Self::start_adjusted(|_| {}).await
+    }
+
+    /// The same stack, its configuration (settings, sandbox) adjusted by `adjust` first.
+    pub async fn start_adjusted(adjust: impl FnOnce(&mut StackConfig)) -> Harness {
         let endpoint = std::env::var("DYNAMODB_ENDPOINT").unwrap_or_else(|_| {
             panic!(
                 "DYNAMODB_ENDPOINT is not set: the end-to-end tests run against DynamoDB Local. \
@@ -61,14 +66,12 @@ impl Harness {
             )
         });
         let table = format!("e2e-{}", uuid::Uuid::new_v4().simple());
-        Self::start_with(
-            StackConfig::ephemeral(StoreChoice::Dynamo {
-                endpoint,
-                table: table.clone(),
-            }),
-            table,
-        )
-        .await
+        let mut config = StackConfig::ephemeral(StoreChoice::Dynamo {
+            endpoint,
+            table: table.clone(),
+        });
+        adjust(&mut config);
+        Self::start_with(config, table).await
     }
 
     /// A stack from an explicit configuration (e.g. another sandbox setup).

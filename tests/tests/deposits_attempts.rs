@@ -8,21 +8,15 @@
 use std::time::Duration;
 
 use e2e::{Harness, json};
-use local::{StackConfig, StoreChoice};
 use reqwest::StatusCode;
 
 async fn start_expiring() -> Harness {
-    let endpoint = std::env::var("DYNAMODB_ENDPOINT")
-        .expect("DYNAMODB_ENDPOINT: the end-to-end tests run against DynamoDB Local");
-    let table = format!("e2e-{}", uuid::Uuid::new_v4().simple());
-    let mut config = StackConfig::ephemeral(StoreChoice::Dynamo {
-        endpoint,
-        table: table.clone(),
-    });
-    let r = &mut config.settings.reconcile;
-    r.deposit_min_age = Duration::ZERO;
-    r.deposit_lifetime = Duration::ZERO;
-    Harness::start_with(config, table).await
+    Harness::start_adjusted(|config| {
+        let r = &mut config.settings.reconcile;
+        r.deposit_min_age = Duration::ZERO;
+        r.deposit_lifetime = Duration::ZERO;
+    })
+    .await
 }
 
 fn upi(amount: &str) -> serde_json::Value {

@@ -6,7 +6,6 @@
 use std::time::Duration;
 
 use e2e::{Harness, json};
-use local::{StackConfig, StoreChoice};
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -15,23 +14,14 @@ async fn start() -> Harness {
 }
 
 async fn start_resending(policy: service::settings::ResendPolicy) -> Harness {
-    let endpoint = std::env::var("DYNAMODB_ENDPOINT").unwrap_or_else(|_| {
-        panic!(
-            "DYNAMODB_ENDPOINT is not set: the end-to-end tests run against DynamoDB Local. \
-             Run infra/scripts/test.sh."
-        )
-    });
-    let table = format!("e2e-{}", uuid::Uuid::new_v4().simple());
-    let mut config = StackConfig::ephemeral(StoreChoice::Dynamo {
-        endpoint,
-        table: table.clone(),
-    });
-    let r = &mut config.settings.reconcile;
-    r.deposit_min_age = Duration::ZERO;
-    r.withdrawal_min_age = Duration::ZERO;
-    r.withdrawal_resend_grace = Duration::ZERO;
-    r.withdrawal_resend = policy;
-    Harness::start_with(config, table).await
+    Harness::start_adjusted(|config| {
+        let r = &mut config.settings.reconcile;
+        r.deposit_min_age = Duration::ZERO;
+        r.withdrawal_min_age = Duration::ZERO;
+        r.withdrawal_resend_grace = Duration::ZERO;
+        r.withdrawal_resend = policy;
+    })
+    .await
 }
 
 fn imps(amount: &str) -> Value {

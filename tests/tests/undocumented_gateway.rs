@@ -9,28 +9,22 @@
 use std::time::Duration;
 
 use e2e::{Harness, json};
-use local::{StackConfig, StoreChoice};
 use paykassma_sandbox::state::{Behaviour, Paging, RepeatedWithdrawalId, WithdrawalLookup};
 use payments::Label;
 use service::settings::ResendPolicy;
 
 async fn start(policy: ResendPolicy, page_limit: usize) -> Harness {
-    let endpoint = std::env::var("DYNAMODB_ENDPOINT")
-        .expect("DYNAMODB_ENDPOINT: the end-to-end tests run against DynamoDB Local");
-    let table = format!("e2e-{}", uuid::Uuid::new_v4().simple());
-    let mut config = StackConfig::ephemeral(StoreChoice::Dynamo {
-        endpoint,
-        table: table.clone(),
-    });
-    config.sandbox.pullpostbacks_max_limit = page_limit;
-    config.sandbox.fault_hold = Duration::from_millis(300);
-    let r = &mut config.settings.reconcile;
-    r.deposit_min_age = Duration::ZERO;
-    r.withdrawal_min_age = Duration::ZERO;
-    r.withdrawal_resend_grace = Duration::ZERO;
-    r.deposit_lifetime = Duration::ZERO;
-    r.withdrawal_resend = policy;
-    Harness::start_with(config, table).await
+    Harness::start_adjusted(|config| {
+        config.sandbox.pullpostbacks_max_limit = page_limit;
+        config.sandbox.fault_hold = Duration::from_millis(300);
+        let r = &mut config.settings.reconcile;
+        r.deposit_min_age = Duration::ZERO;
+        r.withdrawal_min_age = Duration::ZERO;
+        r.withdrawal_resend_grace = Duration::ZERO;
+        r.deposit_lifetime = Duration::ZERO;
+        r.withdrawal_resend = policy;
+    })
+    .await
 }
 
 fn imps(amount: i64) -> service::withdrawals::WithdrawalBody {
