@@ -24,6 +24,7 @@ ZIGLANG_VERSION=0.17.1     # cargo-lambda's linker for the aarch64 cross build
 CHECKOV_VERSION=3.3.30
 CARGO_NEXTEST_VERSION=0.9.143
 CARGO_DENY_VERSION=0.20.2
+CARGO_HAKARI_VERSION=0.9.39
 
 # What this session installed, for test.sh's summary.
 INSTALLED=()
@@ -155,7 +156,8 @@ ensure_cargo_tool() {
 
 ensure_cargo_tools() {
   ensure_cargo_tool nextest cargo-nextest "$CARGO_NEXTEST_VERSION" &&
-    ensure_cargo_tool deny cargo-deny "$CARGO_DENY_VERSION"
+    ensure_cargo_tool deny cargo-deny "$CARGO_DENY_VERSION" &&
+    ensure_cargo_tool hakari cargo-hakari "$CARGO_HAKARI_VERSION"
 }
 
 ensure_all() {

