@@ -10,10 +10,10 @@ use payments::store::{Deposit, DepositUpdate};
 use payments::{DepositStatus, Label};
 use serde::Serialize;
 
-use super::{detail, kind_of, read::owned};
+use super::flow::Activation as Takes;
+use super::{flow_of, read::owned};
 use crate::Deps;
 use crate::http::ApiError;
-use crate::methods::Kind;
 
 /// Largest receipt image accepted (the whole body is limited to 256 KiB anyway).
 pub const MAX_SCREENSHOT_BYTES: usize = 200 * 1024;
@@ -55,18 +55,21 @@ pub async fn activate(
     input: Activation,
 ) -> Result<Activated, ApiError> {
     let deposit = owned(deps, label, id).await?;
-    let kind = kind_of(&deposit);
-    let activatable = matches!(kind, Some(Kind::P2p | Kind::Manual))
-        && !deposit.details.contains_key(detail::PAYMENT_URL);
-    if !activatable {
-        return Err(ApiError::unprocessable(
-            "not_activatable",
-            "this deposit is paid without activation",
-        ));
-    }
+    // Manual methods go to the multipart activation, which is also the only one that takes a
+    // screenshot.
+    let manual = match flow_of(&deposit).map_or(Takes::None, |f| f.activation()) {
+        Takes::None => {
+            return Err(ApiError::unprocessable(
+                "not_activatable",
+                "this deposit is paid without activation",
+            ));
+        }
+        Takes::Key => false,
+        Takes::KeyAndScreenshot => true,
+    };
     check_key1(&deposit.wallet_type, &input.key1)?;
     if let Some(s) = &input.screenshot {
-        if kind != Some(Kind::Manual) {
+        if !manual {
             return Err(ApiError::validation(
                 "screenshot",
                 "only manual methods take a screenshot",
@@ -116,7 +119,7 @@ pub async fn activate(
         Err(e) => return Err(e.into()),
     };
     let amount = deposit.amount.map(|m| m.amount());
-    let outcome = if kind == Some(Kind::Manual) {
+    let outcome = if manual {
         let Some(amount) = amount else {
             return Err(ApiError::Internal("manual deposit without amount".into()));
         };

@@ -16,7 +16,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{DepositView, detail, kind_str, view};
+use super::{DepositView, Flow, view};
 use crate::Deps;
 use crate::http::ApiError;
 use crate::methods::{self, Kind};
@@ -376,15 +376,24 @@ async fn open_at_gateway(
     order: &Order,
     method: &methods::Method,
 ) -> Result<BTreeMap<String, String>, GatewayOpen> {
-    let mut details = BTreeMap::new();
     let order_ref = id.order_ref(attempt);
+    let flow = flow_at_gateway(deps, label, &order_ref, order, method).await?;
+    let mut details = flow.to_details();
     if attempt > 1 {
-        details.insert(payments::store::ORDER_REF.to_string(), order_ref.clone());
+        details.insert(payments::store::ORDER_REF.to_string(), order_ref);
     }
-    details.insert(detail::KIND.to_string(), kind_str(method.kind));
-    if method.accepts_screenshot {
-        details.insert(detail::ACCEPTS_SCREENSHOT.to_string(), "true".into());
-    }
+    Ok(details)
+}
+
+/// The gateway's half of the flow: the window URL, the identifier to pay to, the UPI_S order
+/// or the redirect page.
+async fn flow_at_gateway(
+    deps: &Deps,
+    label: &Label,
+    order_ref: &str,
+    order: &Order,
+    method: &methods::Method,
+) -> Result<Flow, GatewayOpen> {
     let currency = order.money.currency().code();
     if order.window {
         let w = &deps.settings.window;
@@ -392,7 +401,7 @@ async fn open_at_gateway(
             .currency_code(currency)
             .lang(order.language)
             .wallet_type(order.wallet_type.clone())
-            .custom_transaction_id(order_ref.as_str())
+            .custom_transaction_id(order_ref)
             .fixed_amount(order.money.amount());
         if let Some(i) = w.success_url_id {
             url = url.payment_url_success_id(u64::from(i));
@@ -406,16 +415,25 @@ async fn open_at_gateway(
         let url = url
             .build()
             .map_err(|e| ApiError::validation("mode", e.to_string()))?;
-        details.insert(detail::PAYMENT_URL.to_string(), url.to_string());
-        return Ok(details);
+        return Ok(Flow::Window {
+            method: method.kind,
+            payment_url: url.to_string(),
+        });
     }
-    match method.kind {
+    Ok(match method.kind {
         Kind::P2p | Kind::Manual => {
             let pay_to = deps
                 .gateway
                 .create_p2p_transaction(&order.wallet_type, currency, label.as_str())
                 .await?;
-            details.insert(detail::PAY_TO.to_string(), pay_to);
+            if method.kind == Kind::Manual {
+                Flow::Manual {
+                    pay_to,
+                    accepts_screenshot: method.accepts_screenshot,
+                }
+            } else {
+                Flow::P2p { pay_to }
+            }
         }
         Kind::Qr => {
             let created = deps
@@ -424,11 +442,13 @@ async fn open_at_gateway(
                     currency: currency.to_string(),
                     label: label.as_str().to_string(),
                     amount: order.money.amount(),
-                    custom_transaction_id: order_ref.clone(),
+                    custom_transaction_id: order_ref.to_string(),
                 })
                 .await?;
-            details.insert(detail::ORDER_ID.to_string(), created.order_id);
-            details.insert(detail::QR_DATA.to_string(), created.qr_data);
+            Flow::Qr {
+                order_id: created.order_id,
+                qr_data: created.qr_data,
+            }
         }
         Kind::Redirect => {
             let Some(redirect_url) = order.redirect_url.clone() else {
@@ -448,15 +468,14 @@ async fn open_at_gateway(
                     amount: order.money.amount(),
                     label: label.as_str().to_string(),
                     redirect_url,
-                    custom_transaction_id: Some(order_ref.clone()),
+                    custom_transaction_id: Some(order_ref.to_string()),
                 })
                 .await?;
-            if let Some(u) = created.redirect_url {
-                details.insert(detail::REDIRECT_URL.to_string(), u);
+            Flow::Redirect {
+                redirect_url: created.redirect_url,
             }
         }
-    }
-    Ok(details)
+    })
 }
 
 #[cfg(test)]

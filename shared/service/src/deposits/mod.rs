@@ -1,29 +1,21 @@
 //! Deposits: create one through the method's flow (`create`), read and refresh it (`read`),
 //! render its QR code (`read::qr_svg`/`qr_png`) and activate it with the user's transaction
-//! number (`activate`). The answer shape of a deposit is [`DepositView`], the same for
-//! creation, replays and reads.
+//! number (`activate`). How it is paid is its [`Flow`] (`flow`). The answer shape of a deposit
+//! is [`DepositView`], the same for creation, replays and reads.
 
 pub mod activate;
 pub mod create;
+pub mod flow;
 pub mod read;
 
 use payments::money::at_scale;
 use payments::store::Deposit;
 use serde::Serialize;
 
+pub use flow::Flow;
+
 use crate::Deps;
 use crate::methods::Kind;
-
-/// `details` keys a deposit keeps from its creation.
-pub(crate) mod detail {
-    pub const KIND: &str = "kind";
-    pub const PAY_TO: &str = "pay_to";
-    pub const ORDER_ID: &str = "order_id";
-    pub const QR_DATA: &str = "qr_data";
-    pub const PAYMENT_URL: &str = "payment_url";
-    pub const REDIRECT_URL: &str = "redirect_url";
-    pub const ACCEPTS_SCREENSHOT: &str = "accepts_screenshot";
-}
 
 /// A deposit as the API shows it.
 #[derive(Clone, Debug, Serialize, serde::Deserialize, PartialEq, Eq)]
@@ -72,17 +64,9 @@ pub struct QrView {
     pub png_url: String,
 }
 
-pub(crate) fn kind_of(d: &Deposit) -> Option<Kind> {
-    d.details
-        .get(detail::KIND)
-        .and_then(|k| serde_json::from_value(serde_json::Value::String(k.clone())).ok())
-}
-
-pub(crate) fn kind_str(kind: Kind) -> String {
-    match serde_json::to_value(kind) {
-        Ok(serde_json::Value::String(s)) => s,
-        _ => String::new(),
-    }
+/// The deposit's flow, read from its `details`.
+pub(crate) fn flow_of(d: &Deposit) -> Option<Flow> {
+    Flow::from_details(&d.details)
 }
 
 /// A link to one of our routes: absolute under `PUBLIC_BASE_URL`, else relative.
@@ -94,26 +78,39 @@ fn link(deps: &Deps, path: &str) -> String {
 }
 
 pub fn view(deps: &Deps, d: &Deposit) -> DepositView {
-    let qr_data = d.details.get(detail::QR_DATA).cloned();
-    let qr = qr_data.as_ref().map(|data| QrView {
-        data: data.clone(),
-        svg_url: link(deps, &format!("/v1/deposits/{}/qr.svg", d.id.as_str())),
-        png_url: link(deps, &format!("/v1/deposits/{}/qr.png", d.id.as_str())),
-    });
-    let deep_links = qr_data
-        .as_deref()
-        .and_then(|q| paykassma::upi::DeepLinks::from_qr_data(q).ok())
-        .map(|l| DeepLinksView {
-            generic: l.generic,
-            paytm: l.paytm,
-            phonepe: l.phonepe,
-            gpay: l.gpay,
-        });
+    let flow = flow_of(d);
+    let (mut pay_to, mut qr, mut deep_links, mut payment_url, mut redirect_url) =
+        (None, None, None, None, None);
+    match &flow {
+        Some(Flow::P2p { pay_to: to } | Flow::Manual { pay_to: to, .. }) => {
+            pay_to = Some(to.clone());
+        }
+        Some(Flow::Qr { qr_data, .. }) => {
+            qr = Some(QrView {
+                data: qr_data.clone(),
+                svg_url: link(deps, &format!("/v1/deposits/{}/qr.svg", d.id.as_str())),
+                png_url: link(deps, &format!("/v1/deposits/{}/qr.png", d.id.as_str())),
+            });
+            deep_links = paykassma::upi::DeepLinks::from_qr_data(qr_data)
+                .ok()
+                .map(|l| DeepLinksView {
+                    generic: l.generic,
+                    paytm: l.paytm,
+                    phonepe: l.phonepe,
+                    gpay: l.gpay,
+                });
+        }
+        Some(Flow::Redirect { redirect_url: url }) => redirect_url = url.clone(),
+        Some(Flow::Window {
+            payment_url: url, ..
+        }) => payment_url = Some(url.clone()),
+        None => {}
+    }
     DepositView {
         id: d.id.as_str().to_string(),
         status: d.status.as_str().to_string(),
         wallet_type: d.wallet_type.clone(),
-        kind: kind_of(d),
+        kind: flow.as_ref().map(Flow::kind),
         amount: d
             .amount
             .map(|m| at_scale(m.amount(), m.currency()).to_string()),
@@ -122,11 +119,11 @@ pub fn view(deps: &Deps, d: &Deposit) -> DepositView {
             .credited
             .map(|m| at_scale(m.amount(), m.currency()).to_string()),
         message: d.message.clone(),
-        pay_to: d.details.get(detail::PAY_TO).cloned(),
+        pay_to,
         qr,
         deep_links,
-        payment_url: d.details.get(detail::PAYMENT_URL).cloned(),
-        redirect_url: d.details.get(detail::REDIRECT_URL).cloned(),
+        payment_url,
+        redirect_url,
         created_at: d
             .created_at
             .format(&time::format_description::well_known::Rfc3339)

@@ -5,10 +5,9 @@ use paykassma::client::UpiSStatus;
 use payments::store::{Deposit, DepositUpdate};
 use payments::{DepositId, DepositStatus, Label};
 
-use super::{DepositView, detail, view};
+use super::{DepositView, Flow, flow_of, view};
 use crate::Deps;
 use crate::http::ApiError;
-use crate::methods::QR_METHOD;
 
 /// The caller's deposit `id`, or 404 (malformed ids and other users' deposits alike).
 pub async fn owned(deps: &Deps, label: &Label, id: &str) -> Result<Deposit, ApiError> {
@@ -25,8 +24,7 @@ pub async fn owned(deps: &Deps, label: &Label, id: &str) -> Result<Deposit, ApiE
 pub async fn get(deps: &Deps, label: &Label, id: &str) -> Result<DepositView, ApiError> {
     let mut deposit = owned(deps, label, id).await?;
     if deposit.status == DepositStatus::Pending
-        && deposit.wallet_type == QR_METHOD
-        && let Some(order_id) = deposit.details.get(detail::ORDER_ID).cloned()
+        && let Some(Flow::Qr { order_id, .. }) = flow_of(&deposit)
     {
         deposit = refresh_upi_s(deps, deposit, &order_id).await;
     }
@@ -70,21 +68,21 @@ async fn refresh_upi_s(deps: &Deps, deposit: Deposit, order_id: &str) -> Deposit
     }
 }
 
-fn qr_data(d: &Deposit) -> Result<&str, ApiError> {
-    d.details
-        .get(detail::QR_DATA)
-        .map(String::as_str)
-        .ok_or_else(|| ApiError::NotFound("QR code".into()))
+fn qr_data(d: &Deposit) -> Result<String, ApiError> {
+    match flow_of(d) {
+        Some(Flow::Qr { qr_data, .. }) => Ok(qr_data),
+        _ => Err(ApiError::NotFound("QR code".into())),
+    }
 }
 
 /// `GET /v1/deposits/{id}/qr.svg`.
 pub async fn qr_svg(deps: &Deps, label: &Label, id: &str) -> Result<String, ApiError> {
     let d = owned(deps, label, id).await?;
-    paykassma::qr::to_svg(qr_data(&d)?).map_err(|e| ApiError::Internal(format!("QR: {e}")))
+    paykassma::qr::to_svg(&qr_data(&d)?).map_err(|e| ApiError::Internal(format!("QR: {e}")))
 }
 
 /// `GET /v1/deposits/{id}/qr.png`.
 pub async fn qr_png(deps: &Deps, label: &Label, id: &str) -> Result<Vec<u8>, ApiError> {
     let d = owned(deps, label, id).await?;
-    paykassma::qr::to_png(qr_data(&d)?).map_err(|e| ApiError::Internal(format!("QR: {e}")))
+    paykassma::qr::to_png(&qr_data(&d)?).map_err(|e| ApiError::Internal(format!("QR: {e}")))
 }
