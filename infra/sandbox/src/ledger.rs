@@ -7,14 +7,14 @@ use rust_decimal::Decimal;
 use crate::clock::gateway_now;
 use crate::delivery;
 use crate::postbacks::{self, Header};
-use crate::state::{Credit, Direction, Savings, SharedRef, StoredPostback, WithdrawalStatus};
+use crate::state::{Credit, Direction, PayoutState, Savings, SharedRef, StoredPostback};
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum LedgerError {
     #[error("no such withdrawal")]
     UnknownWithdrawal,
     #[error("the withdrawal is already {0:?}")]
-    AlreadyFinal(WithdrawalStatus),
+    AlreadyFinal(PayoutState),
     #[error("signing the postback failed: {0}")]
     Sign(String),
 }
@@ -98,18 +98,18 @@ pub fn settle_withdrawal(
         let at = st
             .withdrawals
             .iter()
-            .position(|w| mine(&w) && w.status == WithdrawalStatus::New)
+            .position(|w| mine(&w) && w.status == PayoutState::New)
             .or_else(|| st.withdrawals.iter().position(|w| mine(&w)))
             .ok_or(LedgerError::UnknownWithdrawal)?;
         let status = st.withdrawals[at].status;
-        if status != WithdrawalStatus::New {
+        if status != PayoutState::New {
             return Err(LedgerError::AlreadyFinal(status));
         }
         let w = &mut st.withdrawals[at];
         w.status = if processed {
-            WithdrawalStatus::Processed
+            PayoutState::Processed
         } else {
-            WithdrawalStatus::Rejected
+            PayoutState::Rejected
         };
         let w = w.clone();
         if !processed {

@@ -89,15 +89,17 @@ impl Savings {
     }
 }
 
+/// A payout's state at the stand-in gateway (named apart from the client's `PayoutStatus` code
+/// and the merchant's `payments::WithdrawalStatus`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum WithdrawalStatus {
+pub enum PayoutState {
     New,
     Processed,
     Rejected,
 }
 
-impl WithdrawalStatus {
+impl PayoutState {
     /// The number the postback carries (`1` PROCESSED, `5` REJECTED, `0` in processing).
     pub fn code(self) -> i64 {
         match self {
@@ -122,7 +124,7 @@ pub struct Withdrawal {
     pub bank_code: Option<String>,
     pub branch_code: Option<String>,
     pub is_test: bool,
-    pub status: WithdrawalStatus,
+    pub status: PayoutState,
 }
 
 #[derive(Clone, Debug, Serialize)]

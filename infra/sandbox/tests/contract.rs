@@ -14,7 +14,7 @@ use paykassma::client::{
     PostbackQuery, PullOutcome, Screenshot, UpiSRequest, UpiSStatus, WithdrawalBankDetails,
     WithdrawalRequest,
 };
-use paykassma::postback::{Direction, WithdrawalStatus};
+use paykassma::postback::{Direction, PayoutStatus};
 use rust_decimal::Decimal;
 use serde_json::json;
 use url::Url;
@@ -611,7 +611,7 @@ async fn withdrawals_lookups_and_balances_through_the_client() {
     assert_eq!(found.postback.direction, Direction::Outgoing);
     assert_eq!(
         found.postback.additional_data[0].withdrawal_status,
-        Some(WithdrawalStatus::Rejected)
+        Some(PayoutStatus::Rejected)
     );
 
     let ids: Vec<String> = ["cw-1", "cw-2", "cw-nope"]
@@ -635,8 +635,8 @@ async fn withdrawals_lookups_and_balances_through_the_client() {
         PullOutcome::Found(f) => f.postback.additional_data[0].withdrawal_status,
         other => panic!("{other:?}"),
     };
-    assert_eq!(status("cw-1"), Some(WithdrawalStatus::Processed));
-    assert_eq!(status("cw-2"), Some(WithdrawalStatus::Rejected));
+    assert_eq!(status("cw-1"), Some(PayoutStatus::Processed));
+    assert_eq!(status("cw-2"), Some(PayoutStatus::Rejected));
     assert!(
         matches!(&all[2].outcome, PullOutcome::NotFound { message } if message == "Withdrawal with this ID not found")
     );

@@ -15,15 +15,16 @@ pub enum Direction {
     Other(String),
 }
 
-/// `withdrawal_status`: 1 paid, 5 rejected; anything else is not final.
+/// The gateway's `withdrawal_status` code: 1 paid, 5 rejected; anything else is not final.
+/// (Named apart from the domain's `payments::WithdrawalStatus`, which is our record's state.)
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum WithdrawalStatus {
+pub enum PayoutStatus {
     Processed,
     Rejected,
     Other(i64),
 }
 
-impl WithdrawalStatus {
+impl PayoutStatus {
     pub fn from_code(code: i64) -> Self {
         match code {
             1 => Self::Processed,
@@ -67,7 +68,7 @@ pub struct PostbackEntry {
     /// Our `custom_transaction_id`, when the deposit was created through our API.
     pub plugin_custom_order_id: Option<String>,
     pub withdrawal_id: Option<String>,
-    pub withdrawal_status: Option<WithdrawalStatus>,
+    pub withdrawal_status: Option<PayoutStatus>,
     pub account_number: Option<String>,
     pub account_name: Option<String>,
     pub account_email: Option<String>,
@@ -152,7 +153,7 @@ impl PostbackEntry {
             transaction_type: integer(v.get("transaction_type")),
             plugin_custom_order_id: text(v.get("plugin_custom_order_id")),
             withdrawal_id: text(v.get("withdrawal_id")),
-            withdrawal_status: integer(v.get("withdrawal_status")).map(WithdrawalStatus::from_code),
+            withdrawal_status: integer(v.get("withdrawal_status")).map(PayoutStatus::from_code),
             account_number: text(v.get("account_number")),
             account_name: text(v.get("account_name")),
             account_email: text(v.get("account_email")),
@@ -238,7 +239,7 @@ mod tests {
         );
         let e = &p.additional_data[0];
         assert_eq!(e.withdrawal_id.as_deref(), Some("autotest984047927037"));
-        assert_eq!(e.withdrawal_status, Some(WithdrawalStatus::Processed));
+        assert_eq!(e.withdrawal_status, Some(PayoutStatus::Processed));
         assert_eq!(e.plugin_custom_order_id, None);
         assert_eq!(e.amount, Some(Decimal::from(820)));
         assert_eq!(e.bank_details, Some(BankDetails::default()));

@@ -22,7 +22,7 @@ use paykassma::client::{
     WithdrawalRequest,
 };
 use paykassma::php::{self, JsonFlags, PhpValue};
-use paykassma::postback::{Direction, WithdrawalStatus};
+use paykassma::postback::{Direction, PayoutStatus};
 use paykassma::signature::request_signature_json;
 use rust_decimal::Decimal;
 use sha1::Sha1;
@@ -945,7 +945,7 @@ async fn postback_lookup_by_each_key_reads_the_seed_answers() {
 
     assert_eq!(withdrawal.postback.direction, Direction::Outgoing);
     let entry = &withdrawal.postback.additional_data[0];
-    assert_eq!(entry.withdrawal_status, Some(WithdrawalStatus::Processed));
+    assert_eq!(entry.withdrawal_status, Some(PayoutStatus::Processed));
     assert_eq!(entry.withdrawal_id.as_deref(), Some("autotest984047927037"));
     assert_eq!(entry.amount, Some(dec("820")));
 }
@@ -1088,7 +1088,7 @@ async fn pullpostbacks_sends_php_arrays_and_reads_found_and_missing() {
     assert_eq!(withdrawals.items[1].id, "ID_03213331asd");
     assert_eq!(
         found.postback.additional_data[0].withdrawal_status,
-        Some(WithdrawalStatus::Rejected)
+        Some(PayoutStatus::Rejected)
     );
     assert_eq!(found.postback.currency_code, "PKR");
     assert_eq!(withdrawals.paginate.unwrap().total, 1);

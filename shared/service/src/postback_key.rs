@@ -17,7 +17,7 @@
 //! Withdrawals (`out:`): `out:<withdrawal_id>:<withdrawal_status>`, so a final status is applied
 //! once and a different later status is still recorded.
 
-use paykassma::postback::WithdrawalStatus;
+use paykassma::postback::PayoutStatus;
 use sha1::{Digest, Sha1};
 
 /// Keys longer than this are replaced by their hash (DynamoDB key size, log readability).
@@ -49,11 +49,11 @@ pub fn unidentified_key(fingerprint: &str) -> String {
 }
 
 /// The dedupe key of an `outgoing` postback's result for one withdrawal.
-pub fn withdrawal_key(withdrawal_id: &str, status: WithdrawalStatus) -> String {
+pub fn withdrawal_key(withdrawal_id: &str, status: PayoutStatus) -> String {
     let code = match status {
-        WithdrawalStatus::Processed => 1,
-        WithdrawalStatus::Rejected => 5,
-        WithdrawalStatus::Other(c) => c,
+        PayoutStatus::Processed => 1,
+        PayoutStatus::Rejected => 5,
+        PayoutStatus::Other(c) => c,
     };
     bounded("out:", &format!("{withdrawal_id}:{code}"))
 }
@@ -87,11 +87,8 @@ mod tests {
         let long = "x".repeat(300);
         let k = deposit_key(Some(&long), None).unwrap();
         assert!(k.len() < 100 && k.starts_with("in:tx:sha1:"));
-        assert_eq!(
-            withdrawal_key("w1", WithdrawalStatus::Processed),
-            "out:w1:1"
-        );
-        assert_eq!(withdrawal_key("w1", WithdrawalStatus::Rejected), "out:w1:5");
-        assert_eq!(withdrawal_key("w1", WithdrawalStatus::Other(3)), "out:w1:3");
+        assert_eq!(withdrawal_key("w1", PayoutStatus::Processed), "out:w1:1");
+        assert_eq!(withdrawal_key("w1", PayoutStatus::Rejected), "out:w1:5");
+        assert_eq!(withdrawal_key("w1", PayoutStatus::Other(3)), "out:w1:3");
     }
 }

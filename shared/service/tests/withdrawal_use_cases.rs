@@ -99,7 +99,7 @@ async fn rejected_by_postback_is_refunded_once_and_a_late_processed_changes_noth
         &paykassma::php::parse(late.to_string().as_bytes()).unwrap(),
     )
     .unwrap();
-    p.additional_data[0].withdrawal_status = Some(paykassma::postback::WithdrawalStatus::Processed);
+    p.additional_data[0].withdrawal_status = Some(paykassma::postback::PayoutStatus::Processed);
     let out = withdrawals::apply_outgoing(&w.deps, &p, "late")
         .await
         .unwrap();

@@ -20,7 +20,7 @@ use crate::input::{Input, Len, trim_strings};
 use crate::ledger::{self, LedgerError};
 use crate::reply;
 use crate::reply::{Fail, FieldErrors};
-use crate::state::{SharedRef, Withdrawal, WithdrawalStatus};
+use crate::state::{PayoutState, SharedRef, Withdrawal};
 use paykassma::Secret;
 
 pub async fn create(State(shared): State<SharedRef>, body: Bytes) -> Response {
@@ -200,7 +200,7 @@ fn validate_legacy(shared: &SharedRef, data: &PhpValue) -> Result<Withdrawal, Fi
         bank_code: None,
         branch_code: None,
         is_test: false,
-        status: WithdrawalStatus::New,
+        status: PayoutState::New,
     })
 }
 
@@ -255,6 +255,6 @@ fn validate(shared: &SharedRef, data: &PhpValue) -> Result<Withdrawal, FieldErro
         bank_code,
         branch_code,
         is_test,
-        status: WithdrawalStatus::New,
+        status: PayoutState::New,
     })
 }

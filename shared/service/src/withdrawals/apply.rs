@@ -5,7 +5,7 @@
 //! (`WithdrawalContradicted`). Used by the webhook and
 //! by reconciliation alike.
 
-use paykassma::postback::{Postback, PostbackEntry, WithdrawalStatus as GatewayStatus};
+use paykassma::postback::{PayoutStatus, Postback, PostbackEntry};
 use payments::store::{PostbackKind, PostbackRecord, SettleOutcome};
 use payments::{Label, StoreError, WithdrawalId, WithdrawalStatus};
 
@@ -73,7 +73,7 @@ pub async fn apply_outgoing(
             });
             continue;
         };
-        let status = entry.withdrawal_status.unwrap_or(GatewayStatus::Other(0));
+        let status = entry.withdrawal_status.unwrap_or(PayoutStatus::Other(0));
         let effect = apply_one(deps, postback, entry, raw, raw_id, status).await?;
         out.items.push(OutgoingItem {
             withdrawal_id: Some(raw_id.to_string()),
@@ -89,7 +89,7 @@ async fn apply_one(
     entry: &PostbackEntry,
     raw: &str,
     raw_id: &str,
-    status: GatewayStatus,
+    status: PayoutStatus,
 ) -> Result<OutgoingEffect, ApiError> {
     let key = crate::postback_key::withdrawal_key(raw_id, status);
     // Recorded first: even a report we cannot act on is kept. A repeat returns false and
@@ -137,8 +137,8 @@ async fn apply_one(
         );
     }
     let settled = match status {
-        GatewayStatus::Processed => deps.store.finish_withdrawal(&id).await,
-        GatewayStatus::Rejected => {
+        PayoutStatus::Processed => deps.store.finish_withdrawal(&id).await,
+        PayoutStatus::Rejected => {
             let reason = match entry.comment.as_deref().map(str::trim) {
                 Some(c) if !c.is_empty() => {
                     format!("rejected by the gateway (withdrawal_status 5): {c}")
@@ -147,7 +147,7 @@ async fn apply_one(
             };
             deps.store.refund_withdrawal(&id, &reason).await
         }
-        GatewayStatus::Other(code) => {
+        PayoutStatus::Other(code) => {
             tracing::info!(withdrawal_id = %id, code, "withdrawal status not final; recorded");
             return Ok(OutgoingEffect::NotFinal { code });
         }
