@@ -15,7 +15,8 @@ use serde_json::{Value, json};
 use crate::api::{credit_now, payment_arrived};
 use crate::ledger::{self, LedgerError};
 use crate::state::{
-    Balance, Credit, Fault, FaultMode, OrderStatus, PendingActivation, SharedRef, UserPayment,
+    Credit, Fault, FaultMode, OrderStatus, PendingActivation, SandboxBalance, SharedRef,
+    UserPayment,
 };
 
 pub fn router(shared: SharedRef) -> Router {
@@ -465,7 +466,7 @@ async fn set_balances(State(shared): State<SharedRef>, Json(body): Json<Balances
     };
     shared.lock().balances = list
         .into_iter()
-        .map(|b| Balance {
+        .map(|b| SandboxBalance {
             wallet_type: b.wallet_type,
             currency_code: b.currency_code,
             amount: b.amount,

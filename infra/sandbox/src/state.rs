@@ -128,7 +128,7 @@ pub struct Withdrawal {
 }
 
 #[derive(Clone, Debug, Serialize)]
-pub struct Balance {
+pub struct SandboxBalance {
     pub wallet_type: String,
     pub currency_code: String,
     pub amount: Decimal,
@@ -281,7 +281,7 @@ pub struct State {
     /// `save-transaction-custom-id`: the id to put on the label's next window payment.
     pub saved_custom_ids: HashMap<String, String>,
     pub withdrawals: Vec<Withdrawal>,
-    pub balances: Vec<Balance>,
+    pub balances: Vec<SandboxBalance>,
     pub hashes: HashMap<String, HashRecord>,
     pub postbacks: Vec<StoredPostback>,
     pub attempts: Vec<Attempt>,
@@ -297,7 +297,7 @@ impl State {
             balances: config
                 .balances
                 .iter()
-                .map(|b| Balance {
+                .map(|b| SandboxBalance {
                     wallet_type: b.wallet_type.clone(),
                     currency_code: b.currency_code.clone(),
                     amount: b.amount,
@@ -335,7 +335,7 @@ impl State {
     }
 
     /// The balance row of a method and currency, created at zero when missing.
-    pub fn balance_mut(&mut self, wallet_type: &str, currency_code: &str) -> &mut Balance {
+    pub fn balance_mut(&mut self, wallet_type: &str, currency_code: &str) -> &mut SandboxBalance {
         let at = match self
             .balances
             .iter()
@@ -343,7 +343,7 @@ impl State {
         {
             Some(at) => at,
             None => {
-                self.balances.push(Balance {
+                self.balances.push(SandboxBalance {
                     wallet_type: wallet_type.into(),
                     currency_code: currency_code.into(),
                     amount: Decimal::ZERO,

@@ -10,9 +10,8 @@ use common::{Env, fast_config};
 use paykassma::Secret;
 use paykassma::client::{
     ActivateOutcome, ActivateRequest, Client, ClientConfig, Error, FoundPostback, HashUrlRequest,
-    ManualActivateRequest, OrderedUrl, PaymentRequest, PaymentsDetails, PostbackKind,
-    PostbackQuery, PullOutcome, Screenshot, UpiSRequest, UpiSStatus, WithdrawalBankDetails,
-    WithdrawalRequest,
+    ManualActivateRequest, OrderedUrl, PaymentRequest, PaymentsDetails, PostbackQuery, PullKind,
+    PullOutcome, Screenshot, UpiSRequest, UpiSStatus, WithdrawalBankDetails, WithdrawalRequest,
 };
 use paykassma::postback::{Direction, PayoutStatus};
 use rust_decimal::Decimal;
@@ -121,7 +120,7 @@ async fn wrong_secret_is_recognised_on_old_and_new_endpoints() {
     assert_eq!(e, Error::NotFound);
     assert!(bad.accounts_balance().await.unwrap_err().is_wrong_secret());
     assert!(
-        bad.pullpostbacks(PostbackKind::Deposit, &["x".into()], None, None)
+        bad.pullpostbacks(PullKind::Deposit, &["x".into()], None, None)
             .await
             .unwrap_err()
             .is_wrong_secret()
@@ -619,7 +618,7 @@ async fn withdrawals_lookups_and_balances_through_the_client() {
         .map(|s| s.to_string())
         .collect();
     let page = c
-        .pullpostbacks(PostbackKind::Withdrawal, &ids, Some(0), Some(2))
+        .pullpostbacks(PullKind::Withdrawal, &ids, Some(0), Some(2))
         .await
         .unwrap();
     let p = page.paginate.unwrap();
@@ -627,7 +626,7 @@ async fn withdrawals_lookups_and_balances_through_the_client() {
     assert_eq!(page.items.len(), 2);
     // The client follows the pages to the end.
     let all = c
-        .pull_all_postbacks(PostbackKind::Withdrawal, &ids, 3)
+        .pull_all_postbacks(PullKind::Withdrawal, &ids, 3)
         .await
         .unwrap();
     assert_eq!(all.len(), 3);
@@ -676,7 +675,7 @@ async fn pullpostbacks_deposit_pages_and_errors_through_the_client() {
         .map(|s| s.to_string())
         .collect();
     let page = c
-        .pullpostbacks(PostbackKind::Deposit, &ids, None, None)
+        .pullpostbacks(PullKind::Deposit, &ids, None, None)
         .await
         .unwrap();
     let p = page.paginate.unwrap();
@@ -686,7 +685,7 @@ async fn pullpostbacks_deposit_pages_and_errors_through_the_client() {
         "capped by the gateway's page size"
     );
     let all = c
-        .pull_all_postbacks(PostbackKind::Deposit, &ids, 10)
+        .pull_all_postbacks(PullKind::Deposit, &ids, 10)
         .await
         .unwrap();
     assert_eq!(

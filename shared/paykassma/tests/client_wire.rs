@@ -17,8 +17,8 @@ use md5::{Digest as _, Md5};
 use paykassma::Secret;
 use paykassma::client::{
     ActivateOutcome, ActivateRequest, Client, ClientConfig, Error, HashUrlRequest,
-    ManualActivateRequest, OrderedUrl, Paths, PaymentRequest, PaymentsDetails, PostbackKind,
-    PostbackQuery, PullOutcome, Screenshot, UpiSRequest, UpiSStatus, WithdrawalBankDetails,
+    ManualActivateRequest, OrderedUrl, Paths, PaymentRequest, PaymentsDetails, PostbackQuery,
+    PullKind, PullOutcome, Screenshot, UpiSRequest, UpiSStatus, WithdrawalBankDetails,
     WithdrawalRequest,
 };
 use paykassma::php::{self, JsonFlags, PhpValue};
@@ -1024,16 +1024,16 @@ async fn pullpostbacks_sends_php_arrays_and_reads_found_and_missing() {
         "1923912939dd912ddpppdd99test".to_string(),
     ];
     let deposits = client
-        .pullpostbacks(PostbackKind::Deposit, &ids, None, None)
+        .pullpostbacks(PullKind::Deposit, &ids, None, None)
         .await
         .unwrap();
     let wids = vec!["ID_05613331ret".to_string(), "ID_03213331asd".to_string()];
     let withdrawals = client
-        .pullpostbacks(PostbackKind::Withdrawal, &wids, Some(0), Some(50))
+        .pullpostbacks(PullKind::Withdrawal, &wids, Some(0), Some(50))
         .await
         .unwrap();
     let err = client
-        .pullpostbacks(PostbackKind::Deposit, &ids, None, None)
+        .pullpostbacks(PullKind::Deposit, &ids, None, None)
         .await
         .unwrap_err();
 
@@ -1125,7 +1125,7 @@ async fn pull_all_postbacks_batches_and_follows_pagination() {
     let ids: Vec<String> = ["a", "b", "c"].iter().map(|s| s.to_string()).collect();
     let items = gw
         .client()
-        .pull_all_postbacks(PostbackKind::Deposit, &ids, 2)
+        .pull_all_postbacks(PullKind::Deposit, &ids, 2)
         .await
         .unwrap();
     let got: Vec<&str> = items.iter().map(|i| i.id.as_str()).collect();
@@ -1158,7 +1158,7 @@ async fn pull_all_postbacks_stops_when_pages_bring_nothing_new() {
     let ids: Vec<String> = ["a", "b"].iter().map(|s| s.to_string()).collect();
     let items = gw
         .client()
-        .pull_all_postbacks(PostbackKind::Deposit, &ids, 10)
+        .pull_all_postbacks(PullKind::Deposit, &ids, 10)
         .await
         .unwrap();
     assert_eq!(
@@ -1187,7 +1187,7 @@ async fn pull_all_postbacks_asks_what_a_page_holds_when_offset_is_ignored() {
     let ids: Vec<String> = ["a", "b", "c", "d"].iter().map(|s| s.to_string()).collect();
     let items = gw
         .client()
-        .pull_all_postbacks(PostbackKind::Deposit, &ids, 50)
+        .pull_all_postbacks(PullKind::Deposit, &ids, 50)
         .await
         .unwrap();
     let got: Vec<&str> = items.iter().map(|i| i.id.as_str()).collect();

@@ -98,7 +98,7 @@ pub async fn set_payment_method(
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct GatewayBalance {
+pub struct GatewayBalanceView {
     pub wallet_type: String,
     pub currency_code: String,
     /// As the gateway reports it, scale kept (`"-324324.00"`); may be negative.
@@ -108,7 +108,7 @@ pub struct GatewayBalance {
 /// `GET /v1/admin/gateway-balance`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GatewayBalances {
-    pub balances: Vec<GatewayBalance>,
+    pub balances: Vec<GatewayBalanceView>,
 }
 
 pub async fn gateway_balance(deps: &Deps) -> Result<GatewayBalances, ApiError> {
@@ -117,7 +117,7 @@ pub async fn gateway_balance(deps: &Deps) -> Result<GatewayBalances, ApiError> {
         .accounts_balance()
         .await?
         .into_iter()
-        .map(|b| GatewayBalance {
+        .map(|b| GatewayBalanceView {
             wallet_type: b.wallet_type,
             currency_code: b.currency_code,
             amount: b.amount.to_string(),

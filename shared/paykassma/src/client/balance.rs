@@ -8,9 +8,9 @@ use super::read::{decimal, items, text};
 use super::transport::{Body, Query};
 use super::{Client, Error};
 
-/// One balance.
+/// One of the merchant's balances at the gateway (not a user's `payments::store::Balance`).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Balance {
+pub struct GatewayBalance {
     pub wallet_type: String,
     pub currency_code: String,
     pub amount: Decimal,
@@ -18,7 +18,7 @@ pub struct Balance {
 
 impl Client {
     /// `GET accounts-balance` (section 9).
-    pub async fn accounts_balance(&self) -> Result<Vec<Balance>, Error> {
+    pub async fn accounts_balance(&self) -> Result<Vec<GatewayBalance>, Error> {
         self.guarded(async {
             let path = &self.config.paths.accounts_balance;
             let answer = self
@@ -32,7 +32,7 @@ impl Client {
             items(list)
                 .into_iter()
                 .map(|b| {
-                    Ok(Balance {
+                    Ok(GatewayBalance {
                         wallet_type: text(b.get("wallet_type")).unwrap_or_default(),
                         currency_code: text(b.get("currency_code"))
                             .ok_or_else(|| answer.unreadable("a balance has no currency_code"))?,

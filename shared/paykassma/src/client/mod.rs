@@ -29,7 +29,7 @@ mod withdrawals;
 use std::future::Future;
 use std::sync::Arc;
 
-pub use balance::Balance;
+pub use balance::GatewayBalance;
 pub use catalog::{CurrencyData, Limit, PaymentSystems, Wallet, WalletHint, WalletTypeImage};
 pub use config::{ClientConfig, Paths};
 pub use deposits::{
@@ -39,7 +39,7 @@ pub use deposits::{
 pub use error::Error;
 pub use hash_url::{HashUrlRequest, HashedUrls, OrderedUrl};
 pub use postbacks::{
-    FoundPostback, Paginate, PostbackKind, PostbackQuery, PullOutcome, PullPage, PulledPostback,
+    FoundPostback, Paginate, PostbackQuery, PullKind, PullOutcome, PullPage, PulledPostback,
 };
 pub use upi_s::{UpiSPayment, UpiSRequest, UpiSStatus};
 pub use withdrawals::{

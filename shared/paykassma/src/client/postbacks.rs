@@ -13,14 +13,15 @@ use super::{Client, Error};
 use crate::php::PhpValue;
 use crate::postback::Postback;
 
-/// Which postbacks to look up.
+/// Which postbacks `pullpostbacks` looks up (the `type` parameter; not the store's
+/// `payments::store::PostbackKind`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum PostbackKind {
+pub enum PullKind {
     Deposit,
     Withdrawal,
 }
 
-impl PostbackKind {
+impl PullKind {
     /// The `type` parameter.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -120,7 +121,7 @@ fn found(answer: &Answer, raw: &PhpValue) -> Result<FoundPostback, Error> {
     }
 }
 
-fn pulled(kind: PostbackKind, item: &PhpValue) -> Option<PulledPostback> {
+fn pulled(kind: PullKind, item: &PhpValue) -> Option<PulledPostback> {
     let id = text(item.get(kind.id_field()))?;
     let outcome = match item.get("postback") {
         Some(raw @ PhpValue::Map(_)) => match Postback::from_php(raw) {
@@ -197,7 +198,7 @@ impl Client {
     /// `withdrawal_id[]=`), with optional `offset`/`limit`.
     pub async fn pullpostbacks(
         &self,
-        kind: PostbackKind,
+        kind: PullKind,
         ids: &[String],
         offset: Option<u64>,
         limit: Option<u64>,
@@ -253,7 +254,7 @@ impl Client {
     /// reported", which is not "not found".
     pub async fn pull_all_postbacks(
         &self,
-        kind: PostbackKind,
+        kind: PullKind,
         ids: &[String],
         batch_size: usize,
     ) -> Result<Vec<PulledPostback>, Error> {

@@ -28,7 +28,7 @@ mod unbooked;
 
 use std::collections::{BTreeMap, HashMap};
 
-use paykassma::client::{FoundPostback, PostbackKind, PullOutcome, PulledPostback};
+use paykassma::client::{FoundPostback, PullKind, PullOutcome, PulledPostback};
 use payments::store::{
     Deposit, DepositUpdate, IdempotencyPut, IdempotencyRecord, PageRequest, Withdrawal,
 };
@@ -320,7 +320,7 @@ async fn deposits(
     // No answer from the gateway proves nothing: nothing expires without a lookup.
     let pulled = by_id(
         deps.gateway
-            .pull_all_postbacks(PostbackKind::Deposit, &refs, cfg.batch_size)
+            .pull_all_postbacks(PullKind::Deposit, &refs, cfg.batch_size)
             .await?,
     );
     for d in due {
@@ -407,7 +407,7 @@ async fn withdrawals(
     let ids: Vec<String> = open.iter().map(|w| w.id.to_string()).collect();
     let pulled = by_id(
         deps.gateway
-            .pull_all_postbacks(PostbackKind::Withdrawal, &ids, cfg.batch_size)
+            .pull_all_postbacks(PullKind::Withdrawal, &ids, cfg.batch_size)
             .await?,
     );
     for w in open {
