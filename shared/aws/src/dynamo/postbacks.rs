@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use payments::store::prelude::DepositStore;
 use payments::store::{
-    CreditOutcome, DepositCredit, EntryKind, LedgerEntry, Plan, PostbackKind, PostbackRecord,
-    PostbackStore, StoreError, credit_effect, keys, validate_postback,
+    CreditOutcome, DepositCredit, Plan, PostbackRecord, PostbackStore, StoreError, credit_effect,
+    keys, validate_postback,
 };
 
 use super::DynamoStore;
@@ -28,24 +28,8 @@ impl PostbackStore for DynamoStore {
             };
             let plan = credit_effect(deposit.as_ref(), &credit);
             let at = self.now();
-            let entry = LedgerEntry::new(
-                credit.label.clone(),
-                credit.money.currency(),
-                credit.money.amount(),
-                EntryKind::DepositCredit,
-                credit
-                    .deposit_id
-                    .as_ref()
-                    .map_or_else(|| credit.dedupe_key.clone(), |d| d.to_string()),
-                at,
-            );
-            let record = PostbackRecord {
-                dedupe_key: credit.dedupe_key.clone(),
-                kind: PostbackKind::Deposit,
-                label: Some(credit.label.clone()),
-                raw_body: credit.raw_body.clone(),
-                received_at: keys::trunc_micros(credit.received_at),
-            };
+            let entry = credit.ledger_entry(at);
+            let record = credit.record();
             let currency = credit.money.currency();
             let mut tx = vec![
                 // 0: the postback is new (exactly-once guard)

@@ -120,6 +120,34 @@ pub struct DepositCredit {
     pub received_at: OffsetDateTime,
 }
 
+impl DepositCredit {
+    /// The ledger entry the credit appends (both adapters write this one), referencing the
+    /// deposit, or the dedupe key when the payment names none.
+    pub fn ledger_entry(&self, at: OffsetDateTime) -> LedgerEntry {
+        LedgerEntry::new(
+            self.label.clone(),
+            self.money.currency(),
+            self.money.amount(),
+            EntryKind::DepositCredit,
+            self.deposit_id
+                .as_ref()
+                .map_or_else(|| self.dedupe_key.clone(), |d| d.to_string()),
+            at,
+        )
+    }
+
+    /// The exactly-once record the credit keeps.
+    pub fn record(&self) -> PostbackRecord {
+        PostbackRecord {
+            dedupe_key: self.dedupe_key.clone(),
+            kind: PostbackKind::Deposit,
+            label: Some(self.label.clone()),
+            raw_body: self.raw_body.clone(),
+            received_at: trunc_micros(self.received_at),
+        }
+    }
+}
+
 /// What a credit did to the deposit it names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DepositEffect {

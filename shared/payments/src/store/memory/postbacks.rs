@@ -5,8 +5,8 @@ use async_trait::async_trait;
 use super::MemoryStore;
 use crate::store::keys::trunc_micros;
 use crate::store::{
-    CreditOutcome, DepositCredit, EntryKind, LedgerEntry, Plan, PostbackKind, PostbackRecord,
-    PostbackStore, StoreError, credit_effect, validate_postback,
+    CreditOutcome, DepositCredit, Plan, PostbackRecord, PostbackStore, StoreError, credit_effect,
+    validate_postback,
 };
 
 #[async_trait]
@@ -26,27 +26,9 @@ impl PostbackStore for MemoryStore {
             .as_ref()
             .and_then(|id| st.deposits.get(id));
         let plan = credit_effect(deposit, &credit);
-        let entry = LedgerEntry::new(
-            credit.label.clone(),
-            credit.money.currency(),
-            credit.money.amount(),
-            EntryKind::DepositCredit,
-            credit
-                .deposit_id
-                .as_ref()
-                .map_or_else(|| credit.dedupe_key.clone(), |d| d.to_string()),
-            at,
-        );
-        st.postbacks.insert(
-            credit.dedupe_key.clone(),
-            PostbackRecord {
-                dedupe_key: credit.dedupe_key.clone(),
-                kind: PostbackKind::Deposit,
-                label: Some(credit.label.clone()),
-                raw_body: credit.raw_body.clone(),
-                received_at: trunc_micros(credit.received_at),
-            },
-        );
+        let entry = credit.ledger_entry(at);
+        st.postbacks
+            .insert(credit.dedupe_key.clone(), credit.record());
         st.balance_mut(&credit.label, credit.money.currency()).1 += credit.money.amount();
         st.add_entry(&entry);
         if let Plan::Move { id, to, .. } = &plan
