@@ -421,20 +421,13 @@ async fn flow_at_gateway(
         });
     }
     Ok(match method.kind {
-        Kind::P2p | Kind::Manual => {
-            let pay_to = deps
-                .gateway
-                .create_p2p_transaction(&order.wallet_type, currency, label.as_str())
-                .await?;
-            if method.kind == Kind::Manual {
-                Flow::Manual {
-                    pay_to,
-                    accepts_screenshot: method.accepts_screenshot,
-                }
-            } else {
-                Flow::P2p { pay_to }
-            }
-        }
+        Kind::P2p => Flow::P2p {
+            pay_to: pay_to_at_gateway(deps, label, order).await?,
+        },
+        Kind::Manual => Flow::Manual {
+            pay_to: pay_to_at_gateway(deps, label, order).await?,
+            accepts_screenshot: method.accepts_screenshot,
+        },
         Kind::Qr => {
             let created = deps
                 .gateway
@@ -476,6 +469,22 @@ async fn flow_at_gateway(
             }
         }
     })
+}
+
+/// P2P and manual: the identifier the user pays to.
+async fn pay_to_at_gateway(
+    deps: &Deps,
+    label: &Label,
+    order: &Order,
+) -> Result<String, GatewayOpen> {
+    Ok(deps
+        .gateway
+        .create_p2p_transaction(
+            &order.wallet_type,
+            order.money.currency().code(),
+            label.as_str(),
+        )
+        .await?)
 }
 
 #[cfg(test)]
