@@ -19,15 +19,20 @@ fn keys() -> PostbackKeys {
     }
 }
 
-fn deps(allowed: &str) -> Arc<Deps> {
+/// A gateway client that is never called here (a postback needs only the keys).
+fn unreachable_gateway() -> Client {
     let url = url::Url::parse("http://127.0.0.1:9").unwrap();
-    let gateway = Client::new(ClientConfig::new(
+    Client::new(ClientConfig::new(
         url.clone(),
         url,
         Secret::new("s"),
         Secret::new("w"),
     ))
-    .unwrap();
+    .unwrap()
+}
+
+fn deps(allowed: &str) -> Arc<Deps> {
+    let gateway = unreachable_gateway();
     let settings =
         service::Settings::from_lookup(|k| (k == "POSTBACK_ALLOWED_IPS").then(|| allowed.into()))
             .unwrap();
@@ -209,14 +214,7 @@ async fn previous_keys_are_accepted_during_the_rotation_window_and_refused_after
     };
     let now = time::OffsetDateTime::now_utc();
     let clock = Arc::new(ManualClock::new(now));
-    let url = url::Url::parse("http://127.0.0.1:9").unwrap();
-    let gateway = Client::new(ClientConfig::new(
-        url.clone(),
-        url,
-        Secret::new("s"),
-        Secret::new("w"),
-    ))
-    .unwrap();
+    let gateway = unreachable_gateway();
     let d = Arc::new(
         Deps::builder(gateway, keys())
             .previous_postback_keys(Some(PreviousKeys {
@@ -280,14 +278,7 @@ async fn a_key_rotation_reaches_a_warm_function_through_its_secrets_provider() {
         previous_postback_keys: None,
     };
     let provider = Arc::new(Rotating(std::sync::Mutex::new(first.clone())));
-    let url = url::Url::parse("http://127.0.0.1:9").unwrap();
-    let gateway = Client::new(ClientConfig::new(
-        url.clone(),
-        url,
-        Secret::new("s"),
-        Secret::new("w"),
-    ))
-    .unwrap();
+    let gateway = unreachable_gateway();
     let d = Arc::new(
         Deps::builder(gateway, first.postback_keys())
             .secrets_provider(provider.clone())
