@@ -8,10 +8,13 @@
 # runs: the format check, clippy with -D warnings, cargo-deny (bans, licences, sources;
 # advisories when a database is on the machine), the workspace-hack check (one feature set for
 # every member, so building one crate alone reuses the workspace build), the template checks (cfn-lint, sam validate --lint, the SAM
-# transform linted as plain CloudFormation, checkov with .checkov.yaml's reviewed skips), every
-# test of the workspace (the real function binaries included, under the Lambda Runtime API
-# emulator) and `sam build` of the arm64 artifacts with their sizes. It stops what it started
-# and ends with a table of the steps, their durations and what it installed.
+# transform linted as plain CloudFormation, checkov with .checkov.yaml's reviewed skips), the API
+# document and its TypeScript client (clients/typescript/check.sh: openapi.yaml linted by Redocly's
+# recommended rules with no warning, the committed client types regenerated without a diff, strict
+# tsc; its pinned npm packages go to clients/typescript/node_modules), every test of the
+# workspace (the real function binaries included, under the Lambda Runtime API emulator) and
+# `sam build` of the arm64 artifacts with their sizes. It stops what it started and ends with a
+# table of the steps, their durations and what it installed.
 # Set SKIP_SAM_BUILD=1 to leave out the release build.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -126,6 +129,7 @@ run_step "workspace-hack: one feature set (cargo hakari)" workspace_hack
 run_step "template: cfn-lint and sam validate --lint" template_lint
 run_step "template: SAM transform, linted as CloudFormation" template_transform
 run_step "template: checkov (.checkov.yaml skips)" "$CHECKOV" --config-file .checkov.yaml -f template.yaml
+run_step "openapi: redocly lint, TypeScript client regenerated without diff, tsc" clients/typescript/check.sh
 run_step "building the function binaries (the emulator tests run them)" \
   cargo build --workspace --bins --locked
 run_step "cargo nextest run (all tests)" cargo nextest run --workspace --locked --no-fail-fast "$@"
