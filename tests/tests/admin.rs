@@ -1,9 +1,9 @@
 //! Admin routes end to end (locally `X-Dev-Admin: 1`; on Lambda IAM): method switches take
 //! effect at once, the gateway balance, the reconciliation report.
 
-use e2e::{Harness, json};
 use reqwest::StatusCode;
 use serde_json::Value;
+use testkit::{Harness, json};
 
 async fn admin(
     h: &Harness,

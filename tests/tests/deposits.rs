@@ -1,8 +1,8 @@
 //! Deposits end to end, one flow per test: the API, the sandbox gateway and DynamoDB Local,
 //! with the books checked to the cent after each.
 
-use e2e::{Harness, json};
 use reqwest::StatusCode;
+use testkit::{Harness, json};
 
 fn upi(amount: &str) -> serde_json::Value {
     json!({"wallet_type": "upi_l", "amount": amount, "currency": "INR"})

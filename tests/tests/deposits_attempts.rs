@@ -7,8 +7,8 @@
 
 use std::time::Duration;
 
-use e2e::{Harness, json};
 use reqwest::StatusCode;
+use testkit::{Harness, json};
 
 async fn start_expiring() -> Harness {
     Harness::start_adjusted(|config| {

@@ -1,8 +1,8 @@
 //! Bad input to the deposit routes and the webhook: each answered as documented (status and
 //! error code), with nothing changed (no deposit, no ledger entry, same balance).
 
-use e2e::{Harness, json};
 use reqwest::StatusCode;
+use testkit::{Harness, json};
 
 /// Seeds alice with one credited 500.00 INR deposit; returns its id.
 async fn seeded(h: &Harness) -> String {

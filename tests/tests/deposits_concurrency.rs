@@ -1,7 +1,7 @@
 //! Concurrent retries and duplicate deliveries: one deposit, one credit.
 
-use e2e::{Harness, json};
 use reqwest::StatusCode;
+use testkit::{Harness, json};
 
 #[tokio::test]
 async fn concurrent_creates_with_one_key_make_one_deposit() {
@@ -22,7 +22,7 @@ async fn concurrent_creates_with_one_key_make_one_deposit() {
     assert_eq!(h.ledger_len("lena").await, 1);
 }
 
-async fn futures_join(h: &Harness, body: &serde_json::Value) -> Vec<e2e::Answer> {
+async fn futures_join(h: &Harness, body: &serde_json::Value) -> Vec<testkit::Answer> {
     let mut tasks = Vec::new();
     for _ in 0..6 {
         let user = h.user("lena");

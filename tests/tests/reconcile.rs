@@ -5,9 +5,9 @@
 
 use std::time::Duration;
 
-use e2e::{Harness, json};
 use reqwest::StatusCode;
 use serde_json::Value;
+use testkit::{Harness, json};
 
 async fn start() -> Harness {
     start_resending(service::settings::ResendPolicy::Off).await

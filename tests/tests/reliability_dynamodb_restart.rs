@@ -8,9 +8,9 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use e2e::Harness;
-use e2e::reliability::{
-    assert_credited_once, deliveries, expected_books, fault, pay_paced, storm_config, table_name,
+use testkit::Harness;
+use testkit::reliability::{
+    assert_credited_once, deliveries, expected_books, fault, pay_paced, storm_config,
     wait_delivered, window_payments,
 };
 use tokio::process::{Child, Command};
@@ -81,7 +81,7 @@ async fn dynamodb_restarted_mid_storm_loses_and_doubles_nothing() {
     let port = free_port();
     let mut dynamo = start_dynamo(&jar, &db, port).await;
     let endpoint = format!("http://127.0.0.1:{port}");
-    let table = table_name();
+    let table = testkit::stores::table_name("rel");
     let h = Harness::start_with(storm_config(&endpoint, &table), table).await;
 
     let payments = window_payments("dr", PAYMENTS, LABELS);

@@ -8,13 +8,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use e2e::reliability::{
-    Payment, assert_credited_once, concurrently, dynamodb_endpoint, expected_books, fault, replay,
-    storm_config, table_name,
-};
-use e2e::{Harness, json};
 use reqwest::StatusCode;
 use rust_decimal::Decimal;
+use testkit::reliability::{
+    Payment, assert_credited_once, concurrently, expected_books, fault, replay, storm_config,
+};
+use testkit::{Harness, json};
 
 const DEPOSITS: usize = 120;
 const LABELS: usize = 12;
@@ -24,8 +23,8 @@ const DUPLICATED: usize = 20;
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn reconcile_racing_webhooks_credits_each_deposit_once() {
     let started = Instant::now();
-    let endpoint = dynamodb_endpoint();
-    let table = table_name();
+    let endpoint = testkit::services::dynamodb_endpoint();
+    let table = testkit::stores::table_name("rel");
     let h = Arc::new(Harness::start_with(storm_config(&endpoint, &table), table).await);
 
     let requests: Vec<(String, usize)> = (0..DEPOSITS)

@@ -8,13 +8,13 @@
 
 use std::time::{Duration, Instant};
 
-use e2e::reliability::{
-    Payment, assert_credited_once, concurrently, deliveries, dynamodb_endpoint, expected_books,
-    fault, pay_paced, replay, storm_config, table_name, wait_delivered, window_payments,
-};
-use e2e::{Harness, json};
 use reqwest::StatusCode;
 use rust_decimal::Decimal;
+use testkit::reliability::{
+    Payment, assert_credited_once, concurrently, deliveries, expected_books, fault, pay_paced,
+    replay, storm_config, wait_delivered, window_payments,
+};
+use testkit::{Harness, json};
 
 const CONCURRENCY: usize = 64;
 /// Payments without an order (credited to the label's balance).
@@ -30,14 +30,14 @@ const REPLAYS: usize = 2_300;
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn ten_thousand_postbacks_with_duplicates_credit_each_payment_once() {
     let started = Instant::now();
-    let endpoint = dynamodb_endpoint();
-    let table = table_name();
+    let endpoint = testkit::services::dynamodb_endpoint();
+    let table = testkit::stores::table_name("rel");
     let h = Harness::start_with(storm_config(&endpoint, &table), table).await;
 
     // Orders: window deposits created through the API, paid later in the storm.
     let order_amount = Decimal::new(43_210, 2);
     let keys: Vec<usize> = (0..ORDERS).collect();
-    let users: Vec<e2e::User> = keys
+    let users: Vec<testkit::User> = keys
         .iter()
         .map(|i| h.user(&format!("storm{}", i % LABELS)))
         .collect();
@@ -129,7 +129,7 @@ async fn ten_thousand_postbacks_with_duplicates_credit_each_payment_once() {
     )
     .await;
     let delivered_at = started.elapsed();
-    let faults = e2e::reliability::armed_faults(&h).await;
+    let faults = testkit::reliability::armed_faults(&h).await;
     assert_eq!(faults, json!([]), "every duplicate fault was used");
 
     let not_ok: Vec<_> = storm

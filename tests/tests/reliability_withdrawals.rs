@@ -8,14 +8,13 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use e2e::reliability::{
-    Payment, all_books, armed_faults, concurrently, dynamodb_endpoint, fault, pay_all,
-    storm_config, table_name, wait_delivered,
-};
-use e2e::{Harness, json};
 use reqwest::StatusCode;
 use rust_decimal::Decimal;
 use serde_json::Value;
+use testkit::reliability::{
+    Payment, all_books, armed_faults, concurrently, fault, pay_all, storm_config, wait_delivered,
+};
+use testkit::{Harness, json};
 
 const LABELS: usize = 8;
 const PER_LABEL: usize = 10;
@@ -31,7 +30,7 @@ fn imps(amount: i64) -> Value {
 }
 
 /// A client that retries 5xx answers with the same key, as the API asks it to.
-async fn withdraw(user: e2e::User, key: String, amount: i64) -> (StatusCode, Value, usize) {
+async fn withdraw(user: testkit::User, key: String, amount: i64) -> (StatusCode, Value, usize) {
     let mut tries = 0;
     loop {
         tries += 1;
@@ -64,8 +63,8 @@ async fn reconcile(h: &Harness) -> service::reconcile::ReconcileSummary {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn gateway_failures_never_pay_a_withdrawal_twice_and_every_debit_settles() {
     let started = Instant::now();
-    let endpoint = dynamodb_endpoint();
-    let table = table_name();
+    let endpoint = testkit::services::dynamodb_endpoint();
+    let table = testkit::stores::table_name("rel");
     // Re-sending allowed: the sandbox refuses a repeated `withdrawal_id`, as support would
     // have to confirm before a merchant turns this on.
     let mut config = storm_config(&endpoint, &table);

@@ -8,10 +8,10 @@
 
 use std::time::Duration;
 
-use e2e::{Harness, json};
 use paykassma_sandbox::state::{Behaviour, Paging, RepeatedWithdrawalId, WithdrawalLookup};
 use payments::Label;
 use service::settings::ResendPolicy;
+use testkit::{Harness, json};
 
 async fn start(policy: ResendPolicy, page_limit: usize) -> Harness {
     Harness::start_adjusted(|config| {

@@ -3,9 +3,9 @@
 
 use std::time::Duration;
 
-use e2e::{Harness, json};
 use reqwest::StatusCode;
 use serde_json::Value;
+use testkit::{Harness, json};
 
 fn imps(amount: &str) -> Value {
     json!({
@@ -201,7 +201,7 @@ async fn concurrent_retries_of_one_request_debit_and_send_once() {
     assert_eq!(h.ledger_len("we").await, 2, "one credit, one debit");
 }
 
-async fn futures_join(user: &e2e::User) -> Vec<(StatusCode, Value)> {
+async fn futures_join(user: &testkit::User) -> Vec<(StatusCode, Value)> {
     let body = imps("200");
     let (a, b, c, d, e) = tokio::join!(
         user.post("/v1/withdrawals", Some("same"), body.clone()),

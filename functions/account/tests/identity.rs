@@ -5,9 +5,6 @@
 use std::sync::Arc;
 
 use axum::body::Body;
-use paykassma::Secret;
-use paykassma::client::{Client, ClientConfig};
-use paykassma::signature::PostbackKeys;
 use payments::Label;
 use payments::store::DepositCredit;
 use rust_decimal::Decimal;
@@ -15,21 +12,9 @@ use service::Deps;
 use tower::ServiceExt;
 
 fn deps(claim: &str) -> Arc<Deps> {
-    let url = url::Url::parse("http://127.0.0.1:9").unwrap();
-    let gateway = Client::new(ClientConfig::new(
-        url.clone(),
-        url,
-        Secret::new("s"),
-        Secret::new("w"),
-    ))
-    .unwrap();
     let mut settings = service::Settings::from_lookup(|_| None).unwrap();
     settings.auth_claim = claim.to_string();
-    let keys = PostbackKeys {
-        access_key: Secret::new("a"),
-        private_key: Secret::new("p"),
-    };
-    Arc::new(Deps::builder(gateway, keys).settings(settings).build())
+    Arc::new(testkit::gateway::offline_deps().settings(settings).build())
 }
 
 /// An API Gateway v2 event for `GET /v1/balance` with the given JWT claims and headers.

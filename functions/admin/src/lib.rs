@@ -129,9 +129,6 @@ mod tests {
 
     use axum::body::Body;
     use axum::http::{Request, StatusCode};
-    use paykassma::Secret;
-    use paykassma::client::{Client, ClientConfig};
-    use paykassma::signature::PostbackKeys;
     use payments::store::memory::MemoryStore;
     use payments::store::prelude::*;
 
@@ -142,19 +139,7 @@ mod tests {
     use super::*;
 
     fn deps(store: Arc<MemoryStore>) -> Arc<Deps> {
-        let base = url::Url::parse("http://127.0.0.1:9").unwrap();
-        let gateway = Client::new(ClientConfig::new(
-            base.clone(),
-            base,
-            Secret::new("s"),
-            Secret::new("w"),
-        ))
-        .unwrap();
-        let keys = PostbackKeys {
-            access_key: Secret::new("a"),
-            private_key: Secret::new("p"),
-        };
-        Arc::new(Deps::builder(gateway, keys).store(store).build())
+        Arc::new(testkit::gateway::offline_deps().store(store).build())
     }
 
     async fn call(

@@ -5,38 +5,18 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use paykassma::Secret;
-use paykassma::client::{Client, ClientConfig};
 use paykassma::php::PhpValue;
 use paykassma::signature::{PostbackKeys, Scheme, sign_postback_body};
 use payments::Label;
 use service::Deps;
+use testkit::gateway::{keys, offline_deps, unreachable_gateway};
 use tower::ServiceExt;
 
-fn keys() -> PostbackKeys {
-    PostbackKeys {
-        access_key: Secret::new("access-1"),
-        private_key: Secret::new("private-1"),
-    }
-}
-
-/// A gateway client that is never called here (a postback needs only the keys).
-fn unreachable_gateway() -> Client {
-    let url = url::Url::parse("http://127.0.0.1:9").unwrap();
-    Client::new(ClientConfig::new(
-        url.clone(),
-        url,
-        Secret::new("s"),
-        Secret::new("w"),
-    ))
-    .unwrap()
-}
-
 fn deps(allowed: &str) -> Arc<Deps> {
-    let gateway = unreachable_gateway();
     let settings =
         service::Settings::from_lookup(|k| (k == "POSTBACK_ALLOWED_IPS").then(|| allowed.into()))
             .unwrap();
-    Arc::new(Deps::builder(gateway, keys()).settings(settings).build())
+    Arc::new(offline_deps().settings(settings).build())
 }
 
 /// A deposit postback of 250 INR for `bob`'s deposit `dep-bob-1`, signed (P).
@@ -214,9 +194,8 @@ async fn previous_keys_are_accepted_during_the_rotation_window_and_refused_after
     };
     let now = time::OffsetDateTime::now_utc();
     let clock = Arc::new(ManualClock::new(now));
-    let gateway = unreachable_gateway();
     let d = Arc::new(
-        Deps::builder(gateway, keys())
+        offline_deps()
             .previous_postback_keys(Some(PreviousKeys {
                 keys: old.clone(),
                 valid_until: now + time::Duration::hours(1),
@@ -278,9 +257,8 @@ async fn a_key_rotation_reaches_a_warm_function_through_its_secrets_provider() {
         previous_postback_keys: None,
     };
     let provider = Arc::new(Rotating(std::sync::Mutex::new(first.clone())));
-    let gateway = unreachable_gateway();
     let d = Arc::new(
-        Deps::builder(gateway, first.postback_keys())
+        Deps::builder(unreachable_gateway(), first.postback_keys())
             .secrets_provider(provider.clone())
             .build(),
     );

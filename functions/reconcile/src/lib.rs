@@ -44,7 +44,6 @@ pub fn every(deps: Arc<Deps>, period: Duration) -> tokio::task::JoinHandle<()> {
 #[cfg(test)]
 mod tests {
 
-    use paykassma::client::{Client, ClientConfig};
     use paykassma_sandbox::{Sandbox, SandboxConfig};
 
     use super::*;
@@ -52,16 +51,7 @@ mod tests {
     #[tokio::test]
     async fn a_scheduled_event_runs_and_stores_the_summary() {
         let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
-        let cfg = sandbox.config();
-        let base = url::Url::parse(&sandbox.api_base()).unwrap();
-        let gateway = Client::new(ClientConfig::new(
-            base.clone(),
-            base,
-            cfg.secret.clone(),
-            cfg.withdrawal_private_key.clone(),
-        ))
-        .unwrap();
-        let deps = Deps::builder(gateway, cfg.postback_keys.clone()).build();
+        let deps = testkit::sandbox::deps_for(&sandbox).build();
         let event: EventBridgeEvent<serde_json::Value> = serde_json::from_value(serde_json::json!({
             "version": "0", "id": "e1", "detail-type": "Scheduled Event", "source": "aws.events",
             "account": "123456789012", "time": "2026-01-01T00:00:00Z", "region": "eu-west-1",

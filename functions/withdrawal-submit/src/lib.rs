@@ -58,9 +58,6 @@ mod tests {
 
     use axum::body::Body;
     use axum::http::{Request, StatusCode};
-    use paykassma::Secret;
-    use paykassma::client::{Client, ClientConfig};
-    use paykassma::signature::PostbackKeys;
 
     use service::http::DevIdentity;
 
@@ -70,19 +67,7 @@ mod tests {
 
     fn deps() -> Arc<Deps> {
         // The gateway is never reached by these requests (refused before any use case).
-        let base = url::Url::parse("http://127.0.0.1:9").unwrap();
-        let gateway = Client::new(ClientConfig::new(
-            base.clone(),
-            base,
-            Secret::new("s"),
-            Secret::new("w"),
-        ))
-        .unwrap();
-        let keys = PostbackKeys {
-            access_key: Secret::new("a"),
-            private_key: Secret::new("p"),
-        };
-        Arc::new(Deps::builder(gateway, keys).build())
+        Arc::new(testkit::gateway::offline_deps().build())
     }
 
     async fn call(req: Request<Body>, user: Option<&str>) -> (StatusCode, serde_json::Value) {

@@ -17,12 +17,6 @@ use serde_json::{Value, json};
 
 const INVOKE_TIMEOUT: Duration = Duration::from_secs(60);
 
-fn required_env(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| {
-        panic!("{name} is not set: run infra/scripts/test.sh, which starts DynamoDB Local and moto")
-    })
-}
-
 fn binary(name: &str) -> PathBuf {
     // target/<profile>/deps/binaries-<hash> -> target/<profile>/<name>
     let exe = std::env::current_exe().expect("test executable path");
@@ -76,8 +70,8 @@ impl Report {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn real_binaries_answer_real_events() {
-    let dynamodb = required_env("DYNAMODB_ENDPOINT");
-    let secrets_manager = required_env("SECRETS_MANAGER_ENDPOINT");
+    let dynamodb = testkit::services::dynamodb_endpoint();
+    let secrets_manager = testkit::services::secrets_manager_endpoint();
 
     // The gateway and its keys.
     let sandbox = Sandbox::start(SandboxConfig::default())

@@ -1,12 +1,9 @@
 //! Contract tests: the `paykassma` client against the sandbox, every endpoint, its success
 //! path and each documented error, plus how the client classifies injected faults.
 
-mod common;
-
 use std::str::FromStr;
 use std::time::Duration;
 
-use common::{Env, fast_config};
 use paykassma::Secret;
 use paykassma::client::{
     ActivateOutcome, ActivateRequest, Client, ClientConfig, Error, FoundPostback, HashUrlRequest,
@@ -16,6 +13,7 @@ use paykassma::client::{
 use paykassma::postback::{Direction, PayoutStatus};
 use rust_decimal::Decimal;
 use serde_json::json;
+use testkit::sandbox::{Env, fast_config};
 use url::Url;
 
 /// `Client::postback` answers `FoundPostback` or `Option<FoundPostback>` depending on the
@@ -52,7 +50,7 @@ fn client_for(env: &Env, secret: &str) -> Client {
 }
 
 fn client(env: &Env) -> Client {
-    client_for(env, common::SECRET)
+    client_for(env, testkit::sandbox::SECRET)
 }
 
 fn fields(e: &Error) -> Vec<(String, Vec<String>)> {

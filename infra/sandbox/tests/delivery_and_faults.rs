@@ -1,14 +1,12 @@
 //! Postback delivery (signature schemes, retries until 200 `{"status":"ok"}`, attempt log) and
 //! fault injection on postbacks and API requests; start/stop of the server.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{Env, Receiver, entry, fast_config, text};
 use paykassma::signature::Scheme;
 use paykassma_sandbox::{AttemptStatus, Sandbox, SandboxConfig};
 use serde_json::{Value, json};
+use testkit::sandbox::{Env, Receiver, entry, fast_config, text};
 
 async fn pay(env: &Env, custom: &str) {
     let (s, _) = env
@@ -240,8 +238,10 @@ async fn api_faults_http500_drop_timeout_and_drop_after() {
     )
     .await;
     let body = json!({"withdrawal_id":"da-1","payment_system":"paytm","amount":100,"currency_code":"INR","label":"55","is_test":true,"account_number":"9999999999"});
-    let signed =
-        common::sign_withdrawal(env.sandbox.config().withdrawal_private_key.expose(), &body);
+    let signed = testkit::sandbox::sign_withdrawal(
+        env.sandbox.config().withdrawal_private_key.expose(),
+        &body,
+    );
     let sent = env
         .http
         .post(env.url("/v2/withdrawal/create"))

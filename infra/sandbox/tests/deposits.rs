@@ -1,12 +1,10 @@
 //! Deposits over HTTP: P2P create/activate (ok, possible, suspect, manual), upi_s, redirect,
 //! savings, custom id rules, and the secret check.
 
-mod common;
-
 use base64::Engine;
-use common::{Env, entry, text};
 use paykassma::signature::Scheme;
 use serde_json::json;
+use testkit::sandbox::{Env, entry, text};
 
 fn activation(key1: &str, custom: &str) -> serde_json::Value {
     json!({"currency_code":"INR","wallet_type":"upi_l","label":"55","key1":key1,"amount":500,"custom_transaction_id":custom})
@@ -298,7 +296,7 @@ async fn manual_activation_takes_multipart_with_a_screenshot() {
         .send()
         .await
         .unwrap();
-    let (status, body) = common::decode(resp).await;
+    let (status, body) = testkit::sandbox::decode(resp).await;
     assert_eq!(
         (status, body),
         (
@@ -333,7 +331,7 @@ async fn manual_activation_takes_multipart_with_a_screenshot() {
         .send()
         .await
         .unwrap();
-    let (_, body) = common::decode(resp).await;
+    let (_, body) = testkit::sandbox::decode(resp).await;
     assert_eq!(
         body,
         json!({"status":"fail","message":{"key1":["Transaction field has wrong length"]}})

@@ -1,13 +1,11 @@
 //! Withdrawals (signature, validation, balance, settlement), postback lookups with pagination,
 //! balances, URL hashing and the payment-system catalogue, over HTTP.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{Env, entry, fast_config, text};
 use paykassma::signature::Scheme;
 use serde_json::{Value, json};
+use testkit::sandbox::{Env, entry, fast_config, text};
 
 fn withdrawal(id: &str, amount: i64) -> Value {
     json!({
@@ -50,7 +48,7 @@ async fn signature_is_checked_over_the_received_body() {
         r#"{"status":"fail","message":{"signature":["The signature field is required."]}}"#
     );
     // Signed with another key.
-    let other = common::sign_withdrawal("other-key", &withdrawal("w-sig", 1000));
+    let other = testkit::sandbox::sign_withdrawal("other-key", &withdrawal("w-sig", 1000));
     let (_, text) = env.post_raw(&env.url("/v2/withdrawal/create"), other).await;
     assert!(text.contains("Invalid signature"));
     // A value with a trailing space is trimmed by the gateway before hashing: the signature breaks.

@@ -1,13 +1,11 @@
 //! The table DynamoDB Local creates from `table::definition()` is the table the CloudFormation
 //! rendering describes: one definition, no drift.
 
-mod common;
-
 use aws_adapters::dynamo::table;
 
 #[tokio::test]
 async fn the_created_table_matches_the_cloudformation_rendering() {
-    let store = common::dynamo_store().await;
+    let store = testkit::stores::dynamo_store().await;
     let live = table::describe_as_properties(store.sdk_client(), store.table_name())
         .await
         .unwrap();

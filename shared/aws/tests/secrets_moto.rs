@@ -6,21 +6,10 @@ use std::time::Duration;
 use aws_adapters::secrets::SecretsManagerProvider;
 use paykassma::credentials::{SecretsError, SecretsProvider};
 
-fn endpoint() -> String {
-    match std::env::var("SECRETS_MANAGER_ENDPOINT") {
-        Ok(v) if !v.is_empty() => v,
-        _ => panic!(
-            "SECRETS_MANAGER_ENDPOINT is not set: these tests need moto's Secrets Manager. Run them with \
-             infra/scripts/test.sh (it installs and starts moto_server), or \
-             `source infra/scripts/services.sh && ensure_all && start_services` first."
-        ),
-    }
-}
-
 fn builder() -> aws_sdk_secretsmanager::config::Builder {
     aws_sdk_secretsmanager::config::Builder::new()
         .behavior_version_latest()
-        .endpoint_url(endpoint())
+        .endpoint_url(testkit::services::secrets_manager_endpoint())
         .region(aws_sdk_secretsmanager::config::Region::new("us-east-1"))
         .credentials_provider(aws_sdk_secretsmanager::config::Credentials::new(
             "test", "test", None, None, "test",

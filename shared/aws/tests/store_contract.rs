@@ -2,15 +2,15 @@
 //! DynamoDB Local (a fresh table per test), and ends by checking the books: for every user
 //! touched, the ledger sums to the balances to the cent.
 
-mod common;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use common::*;
 use payments::store::*;
 use payments::{DepositId, DepositStatus, Store, WithdrawalId, WithdrawalStatus};
 use rust_decimal::Decimal;
+use testkit::books::Books;
+use testkit::records::{credit, new_deposit, new_withdrawal};
+use testkit::values::{cur, d, money};
 use time::{Duration, OffsetDateTime};
 
 macro_rules! contract_tests {
@@ -19,8 +19,8 @@ macro_rules! contract_tests {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
                 async fn $case() {
-                    let store = crate::common::memory();
-                    let books = crate::common::Books::default();
+                    let store = testkit::stores::memory();
+                    let books = testkit::books::Books::default();
                     crate::$case(store.clone(), &books).await;
                     books.assert_balanced(&*store).await;
                 }
@@ -30,8 +30,8 @@ macro_rules! contract_tests {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
                 async fn $case() {
-                    let store = crate::common::dynamo().await;
-                    let books = crate::common::Books::default();
+                    let store = testkit::stores::dynamo().await;
+                    let books = testkit::books::Books::default();
                     crate::$case(store.clone(), &books).await;
                     books.assert_balanced(&*store).await;
                 }

@@ -2,24 +2,7 @@
 //! DynamoDB Local, the secrets provider on moto's Secrets Manager.
 
 use aws_adapters::dynamo::table;
-
-fn env_var(name: &str, what: &str) -> String {
-    match std::env::var(name) {
-        Ok(v) if !v.is_empty() => v,
-        _ => panic!(
-            "{name} is not set: this test needs {what}. Run it with infra/scripts/test.sh, or \
-             `source infra/scripts/services.sh && ensure_all && start_services` first."
-        ),
-    }
-}
-
-fn dynamodb_endpoint() -> String {
-    env_var("DYNAMODB_ENDPOINT", "DynamoDB Local")
-}
-
-fn secrets_endpoint() -> String {
-    env_var("SECRETS_MANAGER_ENDPOINT", "moto's Secrets Manager")
-}
+use testkit::services::{dynamodb_endpoint, secrets_manager_endpoint};
 
 #[tokio::test]
 async fn config_builds_a_store_on_the_configured_endpoint() {
@@ -53,7 +36,7 @@ async fn config_builds_a_store_on_the_configured_endpoint() {
 async fn config_builds_a_provider_that_reaches_the_configured_endpoint() {
     let conf = aws_sdk_secretsmanager::config::Builder::new()
         .behavior_version_latest()
-        .endpoint_url(secrets_endpoint())
+        .endpoint_url(secrets_manager_endpoint())
         .region(aws_sdk_secretsmanager::config::Region::new("us-east-1"))
         .credentials_provider(aws_sdk_secretsmanager::config::Credentials::new(
             "test", "test", None, None, "test",
@@ -73,7 +56,7 @@ async fn config_builds_a_provider_that_reaches_the_configured_endpoint() {
     let env = std::collections::HashMap::from([
         ("TABLE_NAME", "payments".to_string()),
         ("SECRET_ID", id.clone()),
-        ("SECRETS_MANAGER_ENDPOINT", secrets_endpoint()),
+        ("SECRETS_MANAGER_ENDPOINT", secrets_manager_endpoint()),
         ("SECRETS_TTL_SECONDS", "60".to_string()),
         ("PAYKASSMA_API_BASE", "https://api.example.test".to_string()),
         (

@@ -6,10 +6,8 @@
 
 use std::sync::Arc;
 
-use paykassma::Secret;
-use paykassma::client::{Client, ClientConfig};
 use paykassma::php::PhpValue;
-use paykassma::signature::{PostbackKeys, Scheme, sign_postback_body};
+use paykassma::signature::{Scheme, sign_postback_body};
 use payments::store::NewDeposit;
 use payments::store::memory::MemoryStore;
 use payments::store::prelude::*;
@@ -17,13 +15,7 @@ use payments::{Currency, DepositId, Label, Money};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 use service::Deps;
-
-fn keys() -> PostbackKeys {
-    PostbackKeys {
-        access_key: Secret::new("access-1"),
-        private_key: Secret::new("private-1"),
-    }
-}
+use testkit::gateway::{keys, offline_deps};
 
 fn entry(order: &str, tx: &str) -> PhpValue {
     PhpValue::Map(vec![
@@ -110,15 +102,7 @@ async fn books(store: &MemoryStore, label: &str) -> Decimal {
 }
 
 fn deps(store: Arc<MemoryStore>) -> Deps {
-    let url = url::Url::parse("http://127.0.0.1:9").unwrap();
-    let gateway = Client::new(ClientConfig::new(
-        url.clone(),
-        url,
-        Secret::new("s"),
-        Secret::new("w"),
-    ))
-    .unwrap();
-    Deps::builder(gateway, keys()).store(store).build()
+    offline_deps().store(store).build()
 }
 
 proptest! {

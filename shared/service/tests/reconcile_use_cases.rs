@@ -3,15 +3,14 @@
 //! only when allowed, or held for an operator,
 //! stale deposits expire, window URL hashes stay fresh, and a second run changes nothing.
 
-mod withdrawals_support;
-
 use paykassma::client::UpiSRequest;
 use payments::store::NewDeposit;
 use payments::store::prelude::*;
 use payments::{Currency, DepositId, Label, Money, WithdrawalId};
 use service::reconcile;
 use service::withdrawals;
-use withdrawals_support::{World, d, imps};
+use testkit::values::d;
+use testkit::world::{World, imps};
 
 fn label(s: &str) -> Label {
     Label::parse(s).unwrap()
@@ -241,22 +240,14 @@ async fn a_withdrawal_never_sent_because_the_gateway_was_unreachable_is_sent_by_
     let w = World::start().await;
     w.fund("r8", "1000", "INR", "upi_l").await;
     // The same store and clock, but a gateway address where nothing listens.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let dead = url::Url::parse(&format!("http://{}", closed.local_addr().unwrap())).unwrap();
-    drop(closed);
-    let cfg = w.sandbox.config();
-    let gateway = paykassma::client::Client::new(paykassma::client::ClientConfig::new(
-        dead.clone(),
-        dead,
-        cfg.secret.clone(),
-        cfg.withdrawal_private_key.clone(),
-    ))
-    .unwrap();
-    let unreachable = service::Deps::builder(gateway, cfg.postback_keys.clone())
-        .store(w.deps.store.clone())
-        .clock(w.deps.clock.clone())
-        .settings(w.deps.settings.clone())
-        .build();
+    let unreachable = service::Deps::builder(
+        testkit::gateway::unreachable_gateway(),
+        w.sandbox.config().postback_keys.clone(),
+    )
+    .store(w.deps.store.clone())
+    .clock(w.deps.clock.clone())
+    .settings(w.deps.settings.clone())
+    .build();
     let r = withdrawals::submit(&unreachable, &label("r8"), "k", imps("150"))
         .await
         .unwrap();

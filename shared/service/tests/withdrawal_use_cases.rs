@@ -2,13 +2,12 @@
 //! idempotent retries, gateway refusals, unknown outcomes, outgoing postbacks applied exactly
 //! once. The books are checked to the cent after each.
 
-mod withdrawals_support;
-
 use payments::store::prelude::*;
 use payments::{Label, WithdrawalStatus};
 use service::ApiError;
 use service::withdrawals::{self, WithdrawalBody};
-use withdrawals_support::{World, d, imps};
+use testkit::values::d;
+use testkit::world::{World, imps};
 
 fn label(s: &str) -> Label {
     Label::parse(s).unwrap()

@@ -1,10 +1,12 @@
 //! The end-to-end harness: a [`local::Stack`] (every function router on one port, the Paykassma
-//! sandbox with fast postback retries) on DynamoDB Local, a fresh table per test.
+//! sandbox with fast postback retries) on DynamoDB Local, a fresh table per test, driven over
+//! HTTP as a merchant's frontend and the gateway would.
 //!
-//! `DYNAMODB_ENDPOINT` must point at DynamoDB Local (`infra/scripts/test.sh` starts it); without
-//! it [`Harness::start`] panics with that instruction, so the tests never pass vacuously.
+//! `DYNAMODB_ENDPOINT` must point at DynamoDB Local ([`crate::services::dynamodb_endpoint`]), so the
+//! tests never pass vacuously.
 //!
 //! ```ignore
+//! use testkit::{Harness, json};
 //! let h = Harness::start().await;
 //! let alice = h.user("alice");
 //! let (status, body) = alice.post("/v1/deposits", Some("key-1"), json!({...})).await;
@@ -16,14 +18,9 @@ use std::time::Duration;
 
 use local::{Stack, StackConfig, StoreChoice};
 use payments::Label;
-use payments::store::PageRequest;
 use reqwest::StatusCode;
 use rust_decimal::Decimal;
 use serde_json::Value;
-
-pub use serde_json::json;
-
-pub mod reliability;
 
 /// A running stack on DynamoDB Local with its own table.
 pub struct Harness {
@@ -59,13 +56,8 @@ impl Harness {
 
     /// The same stack, its configuration (settings, sandbox) adjusted by `adjust` first.
     pub async fn start_adjusted(adjust: impl FnOnce(&mut StackConfig)) -> Harness {
-        let endpoint = std::env::var("DYNAMODB_ENDPOINT").unwrap_or_else(|_| {
-            panic!(
-                "DYNAMODB_ENDPOINT is not set: the end-to-end tests run against DynamoDB Local. \
-                 Run infra/scripts/test.sh (or `source infra/scripts/services.sh && ensure_all && start_services`)."
-            )
-        });
-        let table = format!("e2e-{}", uuid::Uuid::new_v4().simple());
+        let endpoint = crate::services::dynamodb_endpoint();
+        let table = crate::stores::table_name("e2e");
         let mut config = StackConfig::ephemeral(StoreChoice::Dynamo {
             endpoint,
             table: table.clone(),
@@ -169,40 +161,7 @@ impl Harness {
     pub async fn ledger_matches_balances(&self, label: &str) -> BTreeMap<String, Decimal> {
         let store = self.stack.store();
         let l = Label::parse(label).expect("label");
-        let mut sums: BTreeMap<String, Decimal> = BTreeMap::new();
-        let mut cursor = None;
-        loop {
-            let page = store
-                .list_ledger(&l, PageRequest { limit: 50, cursor })
-                .await
-                .expect("ledger");
-            for e in &page.items {
-                *sums.entry(e.currency.code().to_string()).or_default() += e.amount;
-            }
-            match page.next {
-                Some(n) => cursor = Some(n),
-                None => break,
-            }
-        }
-        let balances = store.get_balances(&l).await.expect("balances");
-        let mut out = BTreeMap::new();
-        for b in &balances {
-            let code = b.currency.code().to_string();
-            let sum = sums.get(&code).copied().unwrap_or_default();
-            assert_eq!(
-                sum.normalize(),
-                b.available.normalize(),
-                "{label} {code}: ledger sums to {sum}, balance says {}",
-                b.available
-            );
-            out.insert(code, b.available);
-        }
-        for code in sums.keys() {
-            assert!(
-                out.contains_key(code),
-                "{label}: ledger in {code} without a balance"
-            );
-        }
+        let out = crate::books::assert_ledger_is_balance(&*store, &l).await;
         let (status, api) = self.user(label).get("/v1/balance").await;
         assert_eq!(status, StatusCode::OK);
         for (code, available) in &out {

@@ -1,8 +1,6 @@
-//! Fixtures for the withdrawal and reconciliation use-case tests: a real in-process
+//! The use cases in process, for the withdrawal and reconciliation tests: a real in-process
 //! `paykassma-sandbox`, a `MemoryStore`, a manual clock, and a webhook server that feeds the
 //! sandbox's postbacks through `service::postbacks::receive` (the real apply path).
-
-#![allow(dead_code)]
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,19 +11,22 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use paykassma::client::{Client, ClientConfig};
-use paykassma_sandbox::{RetryPolicy, Sandbox, SandboxConfig, SandboxHandle};
+use paykassma_sandbox::{Sandbox, SandboxHandle};
 use payments::clock::ManualClock;
+use payments::store::EntryKind;
 use payments::store::memory::MemoryStore;
 use payments::store::prelude::*;
-use payments::store::{EntryKind, PageRequest};
 use payments::{Currency, Label};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use service::Deps;
 use service::settings::Settings;
-use url::Url;
 
+use crate::books;
+use crate::values::d;
+
+/// A sandbox, the use cases' [`Deps`] on a memory store and a manual clock, and the webhook
+/// that feeds the sandbox's postbacks to them.
 pub struct World {
     pub sandbox: SandboxHandle,
     pub deps: Arc<Deps>,
@@ -42,10 +43,6 @@ async fn webhook(State(deps): State<Arc<Deps>>, body: Bytes) -> Response {
     }
 }
 
-pub fn d(s: &str) -> Decimal {
-    Decimal::from_str_exact(s).unwrap()
-}
-
 impl World {
     pub async fn start() -> World {
         Self::start_with(&[]).await
@@ -53,23 +50,9 @@ impl World {
 
     /// `settings` are environment-style pairs for `Settings::from_lookup`.
     pub async fn start_with(settings: &[(&str, &str)]) -> World {
-        let sandbox = Sandbox::start(SandboxConfig {
-            retry: RetryPolicy::fast(),
-            fault_hold: Duration::from_millis(300),
-            ..SandboxConfig::default()
-        })
-        .await
-        .unwrap();
-        let cfg = sandbox.config();
-        let base = Url::parse(&sandbox.api_base()).unwrap();
-        let mut client_cfg = ClientConfig::new(
-            base.clone(),
-            base,
-            cfg.secret.clone(),
-            cfg.withdrawal_private_key.clone(),
-        );
-        client_cfg.timeout = Duration::from_secs(5);
-        let gateway = Client::new(client_cfg).unwrap();
+        let sandbox = Sandbox::start(crate::sandbox::fast_config())
+            .await
+            .expect("start the sandbox");
         let pairs: Vec<(String, String)> = settings
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -80,7 +63,7 @@ impl World {
         let store = Arc::new(MemoryStore::new());
         let clock = Arc::new(ManualClock::new(time::OffsetDateTime::now_utc()));
         let deps = Arc::new(
-            Deps::builder(gateway, cfg.postback_keys.clone())
+            crate::sandbox::deps_for(&sandbox)
                 .store(store.clone())
                 .clock(clock.clone())
                 .settings(settings)
@@ -89,9 +72,7 @@ impl World {
         let app = Router::new()
             .route("/postback", post(webhook))
             .with_state(deps.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let webhook_url = format!("http://{}/postback", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        let webhook_url = format!("http://{}/postback", crate::serve::serve(app).await);
         sandbox.set_postback_url(Some(webhook_url.clone()));
         World {
             sandbox,
@@ -178,50 +159,25 @@ impl World {
         panic!("condition not met in time");
     }
 
-    /// The ledger sums to `available` to the cent, and `held` equals the open withdrawals.
+    /// The books of `label` ([`crate::books`]), and in `currency` each withdrawal debits once
+    /// and refunds at most once.
     pub async fn assert_books(&self, label: &str, currency: &str) {
-        let l = Label::parse(label).unwrap();
-        let cur = Currency::parse(currency).unwrap();
-        let ledger = self
-            .store
-            .list_ledger(&l, PageRequest::first(1000))
-            .await
-            .unwrap()
-            .items;
-        let sum: Decimal = ledger
-            .iter()
-            .filter(|e| e.currency == cur)
-            .map(|e| e.amount)
-            .sum();
-        let (available, held) = self.balance(label, currency).await;
-        assert_eq!(sum, available, "ledger sum vs available for {label}");
-        let open = self
-            .store
-            .list_open_withdrawals(
-                self.clock_now() + time::Duration::days(1),
-                PageRequest::first(1000),
-            )
-            .await
-            .unwrap()
-            .items;
-        let open_sum: Decimal = open
-            .iter()
-            .filter(|w| w.label == l && w.money.currency() == cur)
-            .map(|w| w.money.amount())
-            .sum();
-        assert_eq!(held, open_sum, "held vs open withdrawals for {label}");
-        // Each withdrawal debits once and refunds at most once.
-        let debits = ledger
-            .iter()
-            .filter(|e| e.kind == EntryKind::WithdrawalDebit)
-            .count();
-        let refunds = ledger
-            .iter()
-            .filter(|e| e.kind == EntryKind::WithdrawalRefund)
-            .count();
-        assert!(refunds <= debits);
+        let l = Label::parse(label).expect("label");
+        let cur = Currency::parse(currency).expect("currency");
+        let store: &dyn payments::Store = &*self.store;
+        books::assert_ledger_is_balance(store, &l).await;
+        books::assert_held_is_open(store, std::slice::from_ref(&l)).await;
+        let ledger = books::ledger(store, &l).await;
+        let count = |kind: EntryKind| {
+            ledger
+                .iter()
+                .filter(|e| e.currency == cur && e.kind == kind)
+                .count()
+        };
+        assert!(count(EntryKind::WithdrawalRefund) <= count(EntryKind::WithdrawalDebit));
     }
 
+    /// Our clock's time.
     pub fn clock_now(&self) -> time::OffsetDateTime {
         use payments::clock::Clock;
         self.clock.now()

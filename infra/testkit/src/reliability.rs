@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use local::{StackConfig, StoreChoice};
 use paykassma_sandbox::{AttemptStatus, RetryPolicy};
-use payments::store::{EntryKind, PageRequest};
+use payments::store::EntryKind;
 use payments::{Label, Store};
 use reqwest::StatusCode;
 use rust_decimal::Decimal;
@@ -20,21 +20,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::Harness;
-
-/// `DYNAMODB_ENDPOINT`, or a panic saying how to get one (the suite never passes vacuously).
-pub fn dynamodb_endpoint() -> String {
-    std::env::var("DYNAMODB_ENDPOINT").unwrap_or_else(|_| {
-        panic!(
-            "DYNAMODB_ENDPOINT is not set: the reliability suite runs against DynamoDB Local. \
-             Run infra/scripts/test.sh (or `source infra/scripts/services.sh && ensure_all && start_services`)."
-        )
-    })
-}
-
-/// A fresh table name.
-pub fn table_name() -> String {
-    format!("rel-{}", uuid::Uuid::new_v4().simple())
-}
+use crate::books::ledger;
 
 /// An ephemeral stack on DynamoDB at `endpoint`: postbacks retried until acknowledged (fast
 /// backoff, no attempt limit, so an outage only delays them), every open item due for
@@ -291,7 +277,7 @@ pub async fn wait_delivered(
 
 /// One label's books as the store holds them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Books {
+pub struct LabelBooks {
     pub available: Decimal,
     pub held: Decimal,
     pub ledger_sum: Decimal,
@@ -301,32 +287,21 @@ pub struct Books {
 }
 
 /// Reads `label`'s INR balance and whole ledger from the store.
-pub async fn books(store: &Arc<dyn Store>, label: &str) -> Books {
+pub async fn books(store: &Arc<dyn Store>, label: &str) -> LabelBooks {
     let l = Label::parse(label).expect("label");
-    let mut b = Books::default();
+    let mut b = LabelBooks::default();
     let mut seen: BTreeMap<(String, &'static str), usize> = BTreeMap::new();
-    let mut cursor = None;
-    loop {
-        let page = store
-            .list_ledger(&l, PageRequest { limit: 100, cursor })
-            .await
-            .expect("ledger");
-        for e in &page.items {
-            assert_eq!(e.currency.code(), "INR", "{e:?}");
-            b.ledger_sum += e.amount;
-            *b.entries.entry(e.kind.as_str()).or_default() += 1;
-            *seen
-                .entry((e.reference.clone(), e.kind.as_str()))
-                .or_default() += 1;
-            if e.kind == EntryKind::WithdrawalDebit {
-                assert!(e.amount < Decimal::ZERO, "{e:?}");
-            } else {
-                assert!(e.amount > Decimal::ZERO, "{e:?}");
-            }
-        }
-        match page.next {
-            Some(n) => cursor = Some(n),
-            None => break,
+    for e in &ledger(&**store, &l).await {
+        assert_eq!(e.currency.code(), "INR", "{e:?}");
+        b.ledger_sum += e.amount;
+        *b.entries.entry(e.kind.as_str()).or_default() += 1;
+        *seen
+            .entry((e.reference.clone(), e.kind.as_str()))
+            .or_default() += 1;
+        if e.kind == EntryKind::WithdrawalDebit {
+            assert!(e.amount < Decimal::ZERO, "{e:?}");
+        } else {
+            assert!(e.amount > Decimal::ZERO, "{e:?}");
         }
     }
     b.repeated_references = seen
@@ -343,7 +318,7 @@ pub async fn books(store: &Arc<dyn Store>, label: &str) -> Books {
 }
 
 /// Every label's books, read at concurrency 16.
-pub async fn all_books(h: &Harness, labels: Vec<String>) -> BTreeMap<String, Books> {
+pub async fn all_books(h: &Harness, labels: Vec<String>) -> BTreeMap<String, LabelBooks> {
     let store = h.stack.store();
     let read = concurrently(labels.clone(), 16, move |label| {
         let store = store.clone();

@@ -1,7 +1,5 @@
-//! Shared test fixtures: a sandbox with fast retries, a postback receiver that records what it
-//! gets and answers as told, and small HTTP helpers.
-
-#![allow(dead_code)]
+//! The sandbox on its own: fast retries, a postback receiver that records what it gets and
+//! answers as scripted, and small HTTP helpers for its API and control routes.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -12,19 +10,45 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
+use paykassma::client::{Client, ClientConfig};
 use paykassma::php::PhpValue;
 use paykassma::signature::{Scheme, request_signature, verify_postback};
 use paykassma_sandbox::{RetryPolicy, Sandbox, SandboxConfig, SandboxHandle};
 use serde_json::Value;
+use service::{Deps, DepsBuilder};
+use url::Url;
 
+/// The sandbox's default API secret (`?secret=`).
 pub const SECRET: &str = "sandbox-secret";
 
+/// Postbacks retried within milliseconds, a `timeout` fault held 300 ms.
 pub fn fast_config() -> SandboxConfig {
     SandboxConfig {
         retry: RetryPolicy::fast(),
         fault_hold: Duration::from_millis(300),
         ..SandboxConfig::default()
     }
+}
+
+/// The merchant's gateway client for `sandbox`: its API base for both hosts, its secret and
+/// (W) key, and a 5 s timeout.
+pub fn gateway_for(sandbox: &SandboxHandle) -> Client {
+    let cfg = sandbox.config();
+    let base = Url::parse(&sandbox.api_base()).expect("the sandbox's URL");
+    let mut client = ClientConfig::new(
+        base.clone(),
+        base,
+        cfg.secret.clone(),
+        cfg.withdrawal_private_key.clone(),
+    );
+    client.timeout = Duration::from_secs(5);
+    Client::new(client).expect("a client for the sandbox")
+}
+
+/// [`Deps`] on `sandbox` ([`gateway_for`]) with its postback keys, for the test to adjust
+/// before `build()`.
+pub fn deps_for(sandbox: &SandboxHandle) -> DepsBuilder {
+    Deps::builder(gateway_for(sandbox), sandbox.config().postback_keys.clone())
 }
 
 /// A receiver of postbacks: records raw bodies; answers from a script of (status, body),
@@ -68,13 +92,11 @@ impl Receiver {
         let app = Router::new()
             .route("/postback", post(handle))
             .with_state(self.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        format!("http://{addr}/postback")
+        format!("http://{}/postback", crate::serve::serve(app).await)
     }
 }
 
+/// A running sandbox whose postbacks go to a [`Receiver`].
 pub struct Env {
     pub sandbox: SandboxHandle,
     pub receiver: Receiver,
@@ -154,6 +176,7 @@ impl Env {
     }
 }
 
+/// `body` signed with the (W) key as a merchant would send it to `/v2/withdrawal/create`.
 pub fn sign_withdrawal(key: &str, body: &Value) -> String {
     let text = serde_json::to_string(body).unwrap();
     let mut v = paykassma::php::parse(text.as_bytes()).unwrap();
@@ -162,6 +185,7 @@ pub fn sign_withdrawal(key: &str, body: &Value) -> String {
     paykassma::php::encode(&v, paykassma::php::JsonFlags::UNESCAPED)
 }
 
+/// Status and JSON body (a JSON string of the text when the body is not JSON).
 pub async fn decode(resp: reqwest::Response) -> (u16, Value) {
     let status = resp.status().as_u16();
     let text = resp.text().await.unwrap();
@@ -177,6 +201,7 @@ pub fn entry(pb: &PhpValue) -> &PhpValue {
     }
 }
 
+/// A string or number field of a postback value as text.
 pub fn text<'a>(v: &'a PhpValue, key: &str) -> &'a str {
     match v.get(key) {
         Some(PhpValue::String(s)) => s,
