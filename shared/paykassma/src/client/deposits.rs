@@ -74,6 +74,22 @@ pub struct ManualActivateRequest {
     pub screenshot: Option<Screenshot>,
 }
 
+impl ActivateRequest {
+    /// The same activation for a manual method, with the user's screenshot when there is one;
+    /// `None` without an amount, which a manual activation requires.
+    pub fn into_manual(self, screenshot: Option<Screenshot>) -> Option<ManualActivateRequest> {
+        Some(ManualActivateRequest {
+            amount: self.amount?,
+            currency_code: self.currency_code,
+            wallet_type: self.wallet_type,
+            label: self.label,
+            key1: self.key1,
+            custom_transaction_id: self.custom_transaction_id,
+            screenshot,
+        })
+    }
+}
+
 /// A payment of a method without activation (5c).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PaymentRequest {

@@ -5,7 +5,7 @@
 //! is `processing` from before the call: an activation whose answer is lost stays there
 //! until the postback or reconciliation settles it, and is never shown as rejected.
 
-use paykassma::client::{ActivateOutcome, ActivateRequest, ManualActivateRequest, Screenshot};
+use paykassma::client::{ActivateOutcome, ActivateRequest, Screenshot};
 use payments::store::{Deposit, DepositUpdate};
 use payments::{DepositStatus, Label};
 use serde::Serialize;
@@ -118,36 +118,26 @@ pub async fn activate(
         }
         Err(e) => return Err(e.into()),
     };
-    let amount = deposit.amount.map(|m| m.amount());
+    let request = ActivateRequest {
+        currency_code: deposit.currency.code().to_string(),
+        wallet_type: deposit.wallet_type.clone(),
+        label: label.as_str().to_string(),
+        key1: input.key1.clone(),
+        amount: deposit.amount.map(|m| m.amount()),
+        custom_transaction_id: order_ref.clone(),
+    };
     let outcome = if manual {
-        let Some(amount) = amount else {
+        let Some(request) = request.into_manual(input.screenshot) else {
             return Err(ApiError::Internal("manual deposit without amount".into()));
         };
         deps.gateway
-            .activate_manual(&ManualActivateRequest {
-                currency_code: deposit.currency.code().to_string(),
-                wallet_type: deposit.wallet_type.clone(),
-                label: label.as_str().to_string(),
-                key1: input.key1.clone(),
-                amount,
-                custom_transaction_id: order_ref.clone(),
-                screenshot: input.screenshot,
-            })
+            .activate_manual(&request)
             .await
             .map(|()| ActivateOutcome::Pending {
                 message: "The payment is being checked".into(),
             })
     } else {
-        deps.gateway
-            .activate(&ActivateRequest {
-                currency_code: deposit.currency.code().to_string(),
-                wallet_type: deposit.wallet_type.clone(),
-                label: label.as_str().to_string(),
-                key1: input.key1.clone(),
-                amount,
-                custom_transaction_id: order_ref.clone(),
-            })
-            .await
+        deps.gateway.activate(&request).await
     };
     let answer = match outcome {
         Ok(ActivateOutcome::Credited { .. }) => Activated {
