@@ -16,6 +16,7 @@ pub mod postbacks;
 pub mod reconcile;
 pub mod settings;
 pub mod telemetry;
+pub mod verdicts;
 pub mod withdrawals;
 
 pub use deps::{Deps, DepsBuilder};

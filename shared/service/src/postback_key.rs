@@ -50,12 +50,7 @@ pub fn unidentified_key(fingerprint: &str) -> String {
 
 /// The dedupe key of an `outgoing` postback's result for one withdrawal.
 pub fn withdrawal_key(withdrawal_id: &str, status: PayoutStatus) -> String {
-    let code = match status {
-        PayoutStatus::Processed => 1,
-        PayoutStatus::Rejected => 5,
-        PayoutStatus::Other(c) => c,
-    };
-    bounded("out:", &format!("{withdrawal_id}:{code}"))
+    bounded("out:", &format!("{withdrawal_id}:{}", status.code()))
 }
 
 #[cfg(test)]

@@ -1,13 +1,13 @@
 //! Reading a deposit (owner only: another user's deposit is "not found"), refreshing a pending
 //! UPI_S order from the gateway's status endpoint, and its QR code as SVG or PNG.
 
-use paykassma::client::UpiSStatus;
 use payments::store::{Deposit, DepositUpdate};
 use payments::{DepositId, DepositStatus, Label};
 
 use super::{DepositView, Flow, flow_of, view};
 use crate::Deps;
 use crate::http::ApiError;
+use crate::verdicts::UpiSVerdict;
 
 /// The caller's deposit `id`, or 404 (malformed ids and other users' deposits alike).
 pub async fn owned(deps: &Deps, label: &Label, id: &str) -> Result<Deposit, ApiError> {
@@ -40,9 +40,8 @@ async fn refresh_upi_s(deps: &Deps, deposit: Deposit, order_id: &str) -> Deposit
             return deposit;
         }
     };
-    let (to, message) = match status {
-        UpiSStatus::Failed => (DepositStatus::Rejected, "the UPI payment failed"),
-        UpiSStatus::Success | UpiSStatus::Processing => return deposit,
+    let UpiSVerdict::Close { to, message } = UpiSVerdict::from(status) else {
+        return deposit;
     };
     let update = DepositUpdate {
         activation_key: None,

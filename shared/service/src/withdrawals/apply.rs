@@ -12,6 +12,7 @@ use payments::{Label, StoreError, WithdrawalId, WithdrawalStatus};
 use crate::Deps;
 use crate::http::ApiError;
 use crate::metrics;
+use crate::verdicts::PayoutVerdict;
 
 /// What one `additional_data` entry did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -136,9 +137,9 @@ async fn apply_one(
             "outgoing postback amount or currency differs from the withdrawal's"
         );
     }
-    let settled = match status {
-        PayoutStatus::Processed => deps.store.finish_withdrawal(&id).await,
-        PayoutStatus::Rejected => {
+    let settled = match PayoutVerdict::from(status) {
+        PayoutVerdict::Paid => deps.store.finish_withdrawal(&id).await,
+        PayoutVerdict::Refused => {
             let reason = match entry.comment.as_deref().map(str::trim) {
                 Some(c) if !c.is_empty() => {
                     format!("rejected by the gateway (withdrawal_status 5): {c}")
@@ -147,7 +148,7 @@ async fn apply_one(
             };
             deps.store.refund_withdrawal(&id, &reason).await
         }
-        PayoutStatus::Other(code) => {
+        PayoutVerdict::NotFinal { code } => {
             tracing::info!(withdrawal_id = %id, code, "withdrawal status not final; recorded");
             return Ok(OutgoingEffect::NotFinal { code });
         }
