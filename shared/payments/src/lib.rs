@@ -15,5 +15,5 @@ pub mod store;
 
 pub use ids::{DepositId, IdError, Label, WithdrawalId};
 pub use money::{Currency, Money, MoneyError};
-pub use status::{DepositStatus, TransitionError, WithdrawalStatus};
+pub use status::{DepositStatus, StateMachine, TransitionError, WithdrawalStatus};
 pub use store::{Store, StoreError};

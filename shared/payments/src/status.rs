@@ -1,6 +1,6 @@
 //! Deposit and withdrawal state machines. Each has its allowed transitions as data
-//! (`TRANSITIONS`), `can_transition`, a checked `transition` that returns an error for an
-//! illegal move, and `is_terminal()`.
+//! (`TRANSITIONS`) and `is_terminal()`; the [`StateMachine`] trait reads the table once for
+//! both: `can_transition`, and a checked `transition` that returns an error for an illegal move.
 
 use std::fmt;
 
@@ -12,6 +12,35 @@ pub struct TransitionError {
     pub machine: &'static str,
     pub from: &'static str,
     pub to: &'static str,
+}
+
+/// A state of a machine whose moves are a table of (from, allowed tos).
+pub trait StateMachine: Copy + Eq + 'static {
+    /// The machine's name in a [`TransitionError`].
+    const MACHINE: &'static str;
+    /// The allowed moves: every state once, with the states it may move to.
+    const TRANSITIONS: &'static [(Self, &'static [Self])];
+
+    /// The state's stored name.
+    fn name(self) -> &'static str;
+
+    fn can_transition(self, to: Self) -> bool {
+        Self::TRANSITIONS
+            .iter()
+            .any(|(from, tos)| *from == self && tos.contains(&to))
+    }
+
+    fn transition(self, to: Self) -> Result<Self, TransitionError> {
+        if self.can_transition(to) {
+            Ok(to)
+        } else {
+            Err(TransitionError {
+                machine: Self::MACHINE,
+                from: self.name(),
+                to: to.name(),
+            })
+        }
+    }
 }
 
 /// Where a deposit is.
@@ -45,62 +74,6 @@ impl DepositStatus {
         Self::Rejected,
         Self::Expired,
     ];
-
-    /// The allowed moves, as data. `Processing -> Pending` lets a user retry an activation the
-    /// gateway refused as malformed; `Expired -> Credited|AmountMismatch` is a late payment.
-    pub const TRANSITIONS: &'static [(Self, &'static [Self])] = {
-        use DepositStatus::*;
-        &[
-            (
-                Pending,
-                &[
-                    Processing,
-                    Possible,
-                    Credited,
-                    AmountMismatch,
-                    Rejected,
-                    Expired,
-                ],
-            ),
-            (
-                Processing,
-                &[
-                    Pending,
-                    Possible,
-                    Credited,
-                    AmountMismatch,
-                    Rejected,
-                    Expired,
-                ],
-            ),
-            (
-                Possible,
-                &[Processing, Credited, AmountMismatch, Rejected, Expired],
-            ),
-            (Expired, &[Credited, AmountMismatch]),
-            (Credited, &[]),
-            (AmountMismatch, &[]),
-            (Rejected, &[]),
-        ]
-    };
-
-    pub fn can_transition(self, to: Self) -> bool {
-        Self::TRANSITIONS
-            .iter()
-            .any(|(from, tos)| *from == self && tos.contains(&to))
-    }
-
-    pub fn transition(self, to: Self) -> Result<Self, TransitionError> {
-        if self.can_transition(to) {
-            Ok(to)
-        } else {
-            Err(TransitionError {
-                machine: "deposit",
-                from: self.as_str(),
-                to: to.as_str(),
-            })
-        }
-    }
 
     /// No more work for reconciliation (the deposit leaves the open-work index).
     pub fn is_terminal(self) -> bool {
@@ -160,43 +133,6 @@ impl WithdrawalStatus {
         Self::Rejected,
     ];
 
-    /// The allowed moves, as data.
-    /// - `Pending -> Processed`: a postback is authoritative and can arrive before we recorded
-    ///   the submission (crash between the gateway's answer and our write).
-    /// - `Submitted -> Unknown` is NOT allowed: once the gateway acknowledged the withdrawal it
-    ///   exists there, and only its result (Processed/Rejected) can follow. A lost postback is
-    ///   found by reconciliation asking for it, not by forgetting what we know.
-    /// - `Unknown -> Pending` only for the sender that marked it `Unknown` before its call and
-    ///   then saw the call never leave (connection refused): provably not sent.
-    pub const TRANSITIONS: &'static [(Self, &'static [Self])] = {
-        use WithdrawalStatus::*;
-        &[
-            (Pending, &[Submitted, Unknown, Processed, Rejected]),
-            (Unknown, &[Pending, Submitted, Processed, Rejected]),
-            (Submitted, &[Processed, Rejected]),
-            (Processed, &[]),
-            (Rejected, &[]),
-        ]
-    };
-
-    pub fn can_transition(self, to: Self) -> bool {
-        Self::TRANSITIONS
-            .iter()
-            .any(|(from, tos)| *from == self && tos.contains(&to))
-    }
-
-    pub fn transition(self, to: Self) -> Result<Self, TransitionError> {
-        if self.can_transition(to) {
-            Ok(to)
-        } else {
-            Err(TransitionError {
-                machine: "withdrawal",
-                from: self.as_str(),
-                to: to.as_str(),
-            })
-        }
-    }
-
     pub fn is_terminal(self) -> bool {
         matches!(self, Self::Processed | Self::Rejected)
     }
@@ -218,6 +154,79 @@ impl WithdrawalStatus {
 
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+impl StateMachine for DepositStatus {
+    const MACHINE: &'static str = "deposit";
+
+    /// The allowed moves, as data. `Processing -> Pending` lets a user retry an activation the
+    /// gateway refused as malformed; `Expired -> Credited|AmountMismatch` is a late payment.
+    const TRANSITIONS: &'static [(Self, &'static [Self])] = {
+        use DepositStatus::*;
+        &[
+            (
+                Pending,
+                &[
+                    Processing,
+                    Possible,
+                    Credited,
+                    AmountMismatch,
+                    Rejected,
+                    Expired,
+                ],
+            ),
+            (
+                Processing,
+                &[
+                    Pending,
+                    Possible,
+                    Credited,
+                    AmountMismatch,
+                    Rejected,
+                    Expired,
+                ],
+            ),
+            (
+                Possible,
+                &[Processing, Credited, AmountMismatch, Rejected, Expired],
+            ),
+            (Expired, &[Credited, AmountMismatch]),
+            (Credited, &[]),
+            (AmountMismatch, &[]),
+            (Rejected, &[]),
+        ]
+    };
+
+    fn name(self) -> &'static str {
+        self.as_str()
+    }
+}
+
+impl StateMachine for WithdrawalStatus {
+    const MACHINE: &'static str = "withdrawal";
+
+    /// The allowed moves, as data.
+    /// - `Pending -> Processed`: a postback is authoritative and can arrive before we recorded
+    ///   the submission (crash between the gateway's answer and our write).
+    /// - `Submitted -> Unknown` is NOT allowed: once the gateway acknowledged the withdrawal it
+    ///   exists there, and only its result (Processed/Rejected) can follow. A lost postback is
+    ///   found by reconciliation asking for it, not by forgetting what we know.
+    /// - `Unknown -> Pending` only for the sender that marked it `Unknown` before its call and
+    ///   then saw the call never leave (connection refused): provably not sent.
+    const TRANSITIONS: &'static [(Self, &'static [Self])] = {
+        use WithdrawalStatus::*;
+        &[
+            (Pending, &[Submitted, Unknown, Processed, Rejected]),
+            (Unknown, &[Pending, Submitted, Processed, Rejected]),
+            (Submitted, &[Processed, Rejected]),
+            (Processed, &[]),
+            (Rejected, &[]),
+        ]
+    };
+
+    fn name(self) -> &'static str {
+        self.as_str()
     }
 }
 

@@ -8,7 +8,7 @@ use payments::store::{
     EntryKind, LedgerEntry, NewWithdrawal, Page, PageRequest, SettleOutcome, StoreError,
     Withdrawal, WithdrawalStore, check_withdrawal_mark, keys,
 };
-use payments::{WithdrawalId, WithdrawalStatus};
+use payments::{StateMachine, WithdrawalId, WithdrawalStatus};
 use time::OffsetDateTime;
 
 use super::DynamoStore;

@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 
 use super::{Deposit, DepositUpdate, NewDeposit, Page, PageRequest, StoreError};
 use crate::ids::DepositId;
-use crate::status::DepositStatus;
+use crate::status::{DepositStatus, StateMachine};
 
 #[async_trait]
 pub trait DepositStore: Send + Sync {

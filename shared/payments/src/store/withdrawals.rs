@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 
 use super::{NewWithdrawal, Page, PageRequest, SettleOutcome, StoreError, Withdrawal};
 use crate::ids::WithdrawalId;
-use crate::status::WithdrawalStatus;
+use crate::status::{StateMachine, WithdrawalStatus};
 
 #[async_trait]
 pub trait WithdrawalStore: Send + Sync {

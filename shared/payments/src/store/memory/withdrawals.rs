@@ -5,7 +5,7 @@ use time::OffsetDateTime;
 
 use super::{MemoryStore, State, conflict, open_page};
 use crate::ids::WithdrawalId;
-use crate::status::WithdrawalStatus;
+use crate::status::{StateMachine, WithdrawalStatus};
 use crate::store::{
     EntryKind, LedgerEntry, NewWithdrawal, Page, PageRequest, SettleOutcome, StoreError,
     Withdrawal, WithdrawalStore, check_withdrawal_mark,
