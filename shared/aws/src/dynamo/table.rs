@@ -3,14 +3,17 @@
 //! ([`cloudformation_properties`], compared with `template.yaml` by a test) both read it.
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata};
+use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ScalarAttributeType, SseSpecification, TableStatus, TimeToLiveSpecification,
+    ProjectionType, ScalarAttributeType, SseSpecification, TableDescription, TableStatus,
+    TimeToLiveSpecification,
 };
 use serde_json::{Value, json};
 
 use payments::StoreError;
+
+use super::tx::{backend, build_err};
 
 /// A secondary index: keys and an `ALL` projection.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,22 +96,18 @@ pub fn cloudformation_properties() -> Value {
     })
 }
 
-fn backend(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Backend(e.to_string())
-}
-
 fn key_schema(pk: &str, sk: &str) -> Result<Vec<KeySchemaElement>, StoreError> {
     Ok(vec![
         KeySchemaElement::builder()
             .attribute_name(pk)
             .key_type(KeyType::Hash)
             .build()
-            .map_err(backend)?,
+            .map_err(build_err)?,
         KeySchemaElement::builder()
             .attribute_name(sk)
             .key_type(KeyType::Range)
             .build()
-            .map_err(backend)?,
+            .map_err(build_err)?,
     ])
 }
 
@@ -138,7 +137,7 @@ pub async fn create_table_if_missing(client: &Client, name: &str) -> Result<bool
                 .attribute_name(*a)
                 .attribute_type(ScalarAttributeType::S)
                 .build()
-                .map_err(backend)?,
+                .map_err(build_err)?,
         );
     }
     for i in d.indexes {
@@ -152,18 +151,13 @@ pub async fn create_table_if_missing(client: &Client, name: &str) -> Result<bool
                         .build(),
                 )
                 .build()
-                .map_err(backend)?,
+                .map_err(build_err)?,
         );
     }
     match req.send().await {
         Ok(_) => {}
         Err(e) if e.code() == Some("ResourceInUseException") => return Ok(false),
-        Err(e) => {
-            return Err(StoreError::Backend(format!(
-                "create table {name}: {}",
-                DisplayErrorContext(e)
-            )));
-        }
+        Err(e) => return Err(backend(&format!("create table {name}"), e)),
     }
     wait_active(client, name).await?;
     client
@@ -174,27 +168,17 @@ pub async fn create_table_if_missing(client: &Client, name: &str) -> Result<bool
                 .attribute_name(d.ttl_attribute)
                 .enabled(true)
                 .build()
-                .map_err(backend)?,
+                .map_err(build_err)?,
         )
         .send()
         .await
-        .map_err(|e| {
-            StoreError::Backend(format!("enable TTL on {name}: {}", DisplayErrorContext(e)))
-        })?;
+        .map_err(|e| backend(&format!("enable TTL on {name}"), e))?;
     Ok(true)
 }
 
 async fn wait_active(client: &Client, name: &str) -> Result<(), StoreError> {
     for _ in 0..120 {
-        let out = client
-            .describe_table()
-            .table_name(name)
-            .send()
-            .await
-            .map_err(|e| {
-                StoreError::Backend(format!("describe table {name}: {}", DisplayErrorContext(e)))
-            })?;
-        if out.table().and_then(|t| t.table_status()) == Some(&TableStatus::Active) {
+        if describe(client, name).await?.table_status() == Some(&TableStatus::Active) {
             return Ok(());
         }
         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
@@ -204,21 +188,23 @@ async fn wait_active(client: &Client, name: &str) -> Result<(), StoreError> {
     )))
 }
 
-/// What DynamoDB says the live table looks like, in the same shape as
-/// [`cloudformation_properties`] (keys, attributes, indexes, billing, TTL), so a test can check
-/// that a created table has not drifted from the definition.
-pub async fn describe_as_properties(client: &Client, name: &str) -> Result<Value, StoreError> {
+/// `DescribeTable` of `name`.
+async fn describe(client: &Client, name: &str) -> Result<TableDescription, StoreError> {
     let out = client
         .describe_table()
         .table_name(name)
         .send()
         .await
-        .map_err(|e| {
-            StoreError::Backend(format!("describe table {name}: {}", DisplayErrorContext(e)))
-        })?;
-    let t = out
-        .table()
-        .ok_or_else(|| StoreError::Backend("describe table: no table".into()))?;
+        .map_err(|e| backend(&format!("describe table {name}"), e))?;
+    out.table
+        .ok_or_else(|| StoreError::Backend(format!("describe table {name}: no table")))
+}
+
+/// What DynamoDB says the live table looks like, in the same shape as
+/// [`cloudformation_properties`] (keys, attributes, indexes, billing, TTL), so a test can check
+/// that a created table has not drifted from the definition.
+pub async fn describe_as_properties(client: &Client, name: &str) -> Result<Value, StoreError> {
+    let t = describe(client, name).await?;
     let keys = |ks: &[KeySchemaElement]| {
         ks.iter()
             .map(|k| json!({"AttributeName": k.attribute_name(), "KeyType": k.key_type().as_str()}))
@@ -241,9 +227,7 @@ pub async fn describe_as_properties(client: &Client, name: &str) -> Result<Value
         .table_name(name)
         .send()
         .await
-        .map_err(|e| {
-            StoreError::Backend(format!("describe TTL {name}: {}", DisplayErrorContext(e)))
-        })?;
+        .map_err(|e| backend(&format!("describe TTL {name}"), e))?;
     let ttl_attr = ttl
         .time_to_live_description()
         .and_then(|d| d.attribute_name())

@@ -67,7 +67,7 @@ where
     StoreError::Backend(format!("{what}: {}", DisplayErrorContext(e)))
 }
 
-fn build_err(e: impl std::fmt::Display) -> StoreError {
+pub(super) fn build_err(e: impl std::fmt::Display) -> StoreError {
     StoreError::Backend(format!("building request: {e}"))
 }
 
