@@ -127,22 +127,13 @@ async fn run(endpoint: &str, n: usize) -> Result<(), String> {
         floor.samples.push(t.elapsed());
     }
 
-    let mut by_label = Stats {
-        name: "credit by label (3 items)",
-        samples: Vec::with_capacity(n),
-    };
-    for i in 0..n {
-        let c = credit(format!("in:tx:label{i}"), None);
-        let t = Instant::now();
-        let out = store
-            .apply_deposit_postback(c)
-            .await
-            .map_err(|e| e.to_string())?;
-        by_label.samples.push(t.elapsed());
-        if !matches!(out, CreditOutcome::Credited { .. }) {
-            return Err(format!("credit {i} not applied: {out:?}"));
-        }
-    }
+    let by_label = time_credits(
+        &store,
+        "credit by label (3 items)",
+        (0..n).map(|i| credit(format!("in:tx:label{i}"), None)),
+        |out| matches!(out, CreditOutcome::Credited { .. }),
+    )
+    .await?;
 
     let mut deposits = Vec::with_capacity(n);
     for _ in 0..n {
@@ -157,35 +148,23 @@ async fn run(endpoint: &str, n: usize) -> Result<(), String> {
         };
         deposits.push(store.create_deposit(d).await.map_err(|e| e.to_string())?.id);
     }
-    let mut with_deposit = Stats {
-        name: "credit + deposit (read, 4 items)",
-        samples: Vec::with_capacity(n),
-    };
-    for (i, id) in deposits.into_iter().enumerate() {
-        let c = credit(format!("in:tx:dep{i}"), Some(id));
-        let t = Instant::now();
-        store
-            .apply_deposit_postback(c)
-            .await
-            .map_err(|e| e.to_string())?;
-        with_deposit.samples.push(t.elapsed());
-    }
-    let mut duplicate = Stats {
-        name: "duplicate (already applied)",
-        samples: Vec::with_capacity(n),
-    };
-    for i in 0..n {
-        let c = credit(format!("in:tx:label{i}"), None);
-        let t = Instant::now();
-        let out = store
-            .apply_deposit_postback(c)
-            .await
-            .map_err(|e| e.to_string())?;
-        duplicate.samples.push(t.elapsed());
-        if out != CreditOutcome::AlreadyApplied {
-            return Err(format!("duplicate {i} was applied again"));
-        }
-    }
+    let with_deposit = time_credits(
+        &store,
+        "credit + deposit (read, 4 items)",
+        deposits
+            .into_iter()
+            .enumerate()
+            .map(|(i, id)| credit(format!("in:tx:dep{i}"), Some(id))),
+        |out| matches!(out, CreditOutcome::Credited { .. }),
+    )
+    .await?;
+    let duplicate = time_credits(
+        &store,
+        "duplicate (already applied)",
+        (0..n).map(|i| credit(format!("in:tx:label{i}"), None)),
+        |out| *out == CreditOutcome::AlreadyApplied,
+    )
+    .await?;
 
     // The books must balance after the run.
     let balance = store
@@ -236,4 +215,30 @@ async fn run(endpoint: &str, n: usize) -> Result<(), String> {
         balance[0].available
     );
     Ok(())
+}
+
+/// Times one `apply_deposit_postback` per credit, in order; every outcome must satisfy
+/// `expected` (a credit that did not apply as the case assumes invalidates its figures).
+async fn time_credits(
+    store: &DynamoStore,
+    name: &'static str,
+    credits: impl Iterator<Item = DepositCredit>,
+    expected: impl Fn(&CreditOutcome) -> bool,
+) -> Result<Stats, String> {
+    let mut stats = Stats {
+        name,
+        samples: Vec::new(),
+    };
+    for (i, c) in credits.enumerate() {
+        let t = Instant::now();
+        let out = store
+            .apply_deposit_postback(c)
+            .await
+            .map_err(|e| e.to_string())?;
+        stats.samples.push(t.elapsed());
+        if !expected(&out) {
+            return Err(format!("{name}: credit {i} gave {out:?}"));
+        }
+    }
+    Ok(stats)
 }
