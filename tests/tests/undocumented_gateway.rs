@@ -142,6 +142,7 @@ async fn withdrawals_are_never_paid_twice_nor_wrongly_refunded_with_resending_of
                     repeated_withdrawal_id: repeated,
                     paging,
                     withdrawal_lookup: lookup,
+                    ..Behaviour::default()
                 };
                 withdrawals_stay_safe(b, ResendPolicy::Off).await;
             }
@@ -165,6 +166,7 @@ async fn resending_after_not_found_is_safe_where_not_found_means_never_received(
                 repeated_withdrawal_id: repeated,
                 paging: Paging::Ignored,
                 withdrawal_lookup: lookup,
+                ..Behaviour::default()
             };
             withdrawals_stay_safe(b, ResendPolicy::AfterNotFound).await;
         }

@@ -475,11 +475,36 @@ export interface components {
             name: string;
             /** @enum {string} */
             kind: "p2p" | "qr" | "redirect" | "manual";
-            /** @description deposit limit in the requested currency; null when the gateway gave none */
+            /** @description deposit limit in the requested currency, major units (LIMITS_UNIT says how the gateway's numbers are read); null when the gateway gave none */
             min: string | null;
             max: string | null;
+            /** @description which key of the gateway's limits gave min/max: the method's own type, else its family (upi, paytm, phone_pe, imps, bkash); null without limits */
+            limits_from: components["schemas"]["LimitsFrom"] | null;
             logo: string | null;
+            /** @description a manual method that takes a receipt screenshot at activation */
             accepts_screenshot: boolean;
+            /** @description the gateway's is_manual */
+            is_manual: boolean;
+            /** @description the gateway's uploading_payment_bill */
+            uploading_payment_bill: boolean;
+            /** @description the gateway's display order; the list is sorted by it */
+            order: number | null;
+            /** @description how-to-pay animation or video (the gateway's gif_guide) */
+            guide_url: string | null;
+            /** @description how-to-pay image or video (wallet-type/images) */
+            media_url: string | null;
+            hints: components["schemas"]["MethodHint"][];
+        };
+        LimitsFrom: {
+            /** @enum {string} */
+            match: "wallet_type" | "family";
+            /** @example upi */
+            key: string;
+        };
+        MethodHint: {
+            /** @example payment_hint */
+            type: string;
+            text: string;
         };
         MethodList: {
             methods: components["schemas"]["Method"][];

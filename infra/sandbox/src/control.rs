@@ -54,6 +54,7 @@ pub fn router(shared: SharedRef) -> Router {
         .route("/_sandbox/hashes/{hash}", get(resolve_hash))
         .route("/_sandbox/reset", post(reset))
         .route("/_sandbox/behaviour", get(behaviour).post(set_behaviour))
+        .route("/_sandbox/hidden-methods", post(set_hidden_methods))
         .with_state(shared)
 }
 
@@ -364,6 +365,8 @@ struct BehaviourBody {
     repeated_withdrawal_id: Option<crate::state::RepeatedWithdrawalId>,
     paging: Option<crate::state::Paging>,
     withdrawal_lookup: Option<crate::state::WithdrawalLookup>,
+    limits_keys: Option<crate::state::LimitsKeys>,
+    limits_unit: Option<crate::state::LimitsUnit>,
 }
 
 async fn set_behaviour(
@@ -381,7 +384,36 @@ async fn set_behaviour(
     if let Some(v) = body.withdrawal_lookup {
         b.withdrawal_lookup = v;
     }
+    if let Some(v) = body.limits_keys {
+        b.limits_keys = v;
+    }
+    if let Some(v) = body.limits_unit {
+        b.limits_unit = v;
+    }
     Json(json!(*b)).into_response()
+}
+
+/// `POST /_sandbox/hidden-methods`: `{"label","wallet_types":[..]}` replaces the methods
+/// `label` does not see in `payment-systems/available` (an empty list shows them all again).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HiddenMethodsBody {
+    label: String,
+    wallet_types: Vec<String>,
+}
+
+async fn set_hidden_methods(
+    State(shared): State<SharedRef>,
+    Json(body): Json<HiddenMethodsBody>,
+) -> Response {
+    let mut st = shared.lock();
+    if body.wallet_types.is_empty() {
+        st.hidden_methods.remove(&body.label);
+    } else {
+        st.hidden_methods
+            .insert(body.label.clone(), body.wallet_types.clone());
+    }
+    Json(json!({"label": body.label, "wallet_types": body.wallet_types})).into_response()
 }
 
 async fn behaviour(State(shared): State<SharedRef>) -> Response {

@@ -225,6 +225,32 @@ pub struct Behaviour {
     pub repeated_withdrawal_id: RepeatedWithdrawalId,
     pub paging: Paging,
     pub withdrawal_lookup: WithdrawalLookup,
+    pub limits_keys: LimitsKeys,
+    pub limits_unit: LimitsUnit,
+}
+
+/// The keys of `payment-systems/available`'s `limits`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LimitsKeys {
+    /// As the documents' example: by family (`upi`, `paytm`, `phone_pe`, `imps`, `bkash`;
+    /// `paykassma::client::LIMIT_FAMILIES`), a method outside them by its own type. A family
+    /// shows the limits of its first configured method.
+    #[default]
+    Family,
+    /// By each method's own `wallet_type` (`upi_l`).
+    WalletType,
+}
+
+/// The unit of the numbers in `limits` (the documents do not say).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LimitsUnit {
+    /// Rupees, taka: "100".
+    #[default]
+    Major,
+    /// Paise, poisha: "10000" for 100.00.
+    Minor,
 }
 
 /// A `withdrawal/create` with a `withdrawal_id` the gateway has seen.
@@ -287,6 +313,9 @@ pub struct State {
     pub attempts: Vec<Attempt>,
     pub faults: Vec<Fault>,
     pub behaviour: Behaviour,
+    /// Methods a label does not see in `payment-systems/available`
+    /// (`POST /_sandbox/hidden-methods`): the list takes the label, so it may differ per user.
+    pub hidden_methods: HashMap<String, Vec<String>>,
     next_id: i64,
     next_postback_id: u64,
 }

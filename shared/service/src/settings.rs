@@ -54,6 +54,18 @@ pub enum ResendPolicy {
     AfterNotFound,
 }
 
+/// `LIMITS_UNIT`: the unit of the numbers in the gateway's `limits`. The documents do not say
+/// (their example has Paytm INR min "100000", which reads as 1,000.00 in paise or a large
+/// minimum in rupees), so it is a setting; the merchant's account manager can tell.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum LimitsUnit {
+    /// `major` (default): rupees, taka: "100" is 100.00.
+    #[default]
+    Major,
+    /// `minor`: paise, poisha: "100" is 1.00.
+    Minor,
+}
+
 /// Payment-window defaults (`payment_url_*_id` registered with the gateway's support).
 #[derive(Clone, Debug, Default)]
 pub struct WindowSettings {
@@ -84,8 +96,11 @@ pub struct Settings {
     pub admin_principals: AdminPrincipals,
     /// `METHODS_ENABLED_BY_DEFAULT`: whether a method nobody switched is offered (default true).
     pub methods_enabled_by_default: bool,
-    /// `METHODS_CACHE_SECONDS`: how long the gateway's method list is cached (default 300).
+    /// `METHODS_CACHE_SECONDS`: how long the gateway's method list of one user in one currency
+    /// is cached (default 60; the list takes the user's `label`, so it is cached per user).
     pub methods_cache_ttl: Duration,
+    /// `LIMITS_UNIT`: `major` (default) or `minor`.
+    pub limits_unit: LimitsUnit,
     pub window: WindowSettings,
     pub reconcile: ReconcileSettings,
 }
@@ -197,6 +212,16 @@ impl Settings {
                 });
             }
         };
+        let limits_unit = match get("LIMITS_UNIT").as_deref() {
+            None | Some("major") => LimitsUnit::Major,
+            Some("minor") => LimitsUnit::Minor,
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    var: "LIMITS_UNIT",
+                    problem: format!("{other:?} is not major or minor"),
+                });
+            }
+        };
         let batch_size = match get("RECONCILE_BATCH_SIZE") {
             None => 50,
             Some(v) => match v.parse::<usize>() {
@@ -226,7 +251,8 @@ impl Settings {
             admin_principals,
             public_base_url,
             methods_enabled_by_default,
-            methods_cache_ttl: secs("METHODS_CACHE_SECONDS", 300)?,
+            methods_cache_ttl: secs("METHODS_CACHE_SECONDS", 60)?,
+            limits_unit,
             window: WindowSettings {
                 success_url_id: id("WINDOW_SUCCESS_URL_ID")?,
                 fail_url_id: id("WINDOW_FAIL_URL_ID")?,
@@ -275,6 +301,10 @@ mod tests {
         assert_eq!(s.reconcile.deposit_lifetime, Duration::from_secs(86_400));
         assert_eq!(s.reconcile.batch_size, 50);
         assert_eq!(s.reconcile.withdrawal_resend, ResendPolicy::Off);
+        assert_eq!(s.limits_unit, LimitsUnit::Major);
+        assert_eq!(s.methods_cache_ttl, Duration::from_secs(60));
+        let minor = from(&[("LIMITS_UNIT", "minor")]).unwrap();
+        assert_eq!(minor.limits_unit, LimitsUnit::Minor);
         assert_eq!(
             s.reconcile.deposit_review_window,
             Duration::from_secs(7 * 86_400)
@@ -294,6 +324,7 @@ mod tests {
             ("RECONCILE_BATCH_SIZE", "0"),
             ("WINDOW_FAIL_URL_ID", "x"),
             ("METHODS_ENABLED_BY_DEFAULT", "maybe"),
+            ("LIMITS_UNIT", "paise"),
             (
                 "ADMIN_PRINCIPAL_ARNS",
                 "arn:aws:iam::123456789012:role/ops, ops",

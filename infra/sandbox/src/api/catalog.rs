@@ -7,13 +7,15 @@ use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::response::Response;
 use bytes::Bytes;
+use paykassma::client::limit_family;
 use paykassma::php::PhpValue;
 use rand::Rng;
+use rust_decimal::Decimal;
 
 use super::{fail, get_input, json_input, secret_ok};
 use crate::input::{Input, Len};
 use crate::reply::{self, FieldErrors, currency_symbol, obj, s};
-use crate::state::{HashRecord, SharedRef};
+use crate::state::{HashRecord, LimitsKeys, LimitsUnit, SharedRef};
 
 /// `POST /api/v1/payment-plugin/hash-url`: 64-hex hashes per URL, listed by `order`, valid for
 /// `hash_lifetime`. One of `success_urls` / `fail_urls` may be empty, not both.
@@ -104,7 +106,9 @@ pub async fn hash_url(
 }
 
 /// `GET /api/v1/payment-systems/available`: the configured wallets accepting any of the
-/// requested currencies, with limits and `is_manual`.
+/// requested currencies (minus those hidden from the label), with limits keyed and counted as
+/// the behaviour says (by family in major units, as the documents' example shows), and
+/// `is_manual`.
 pub async fn available(
     State(shared): State<SharedRef>,
     RawQuery(query): RawQuery,
@@ -120,7 +124,7 @@ pub async fn available(
     } else {
         None
     };
-    let _label = input.string("label", Len::Max(190));
+    let label = input.string("label", Len::Max(190));
     if let Some(cs) = &currencies {
         for (i, c) in cs.iter().enumerate() {
             if c.chars().count() != 3 {
@@ -135,6 +139,14 @@ pub async fn available(
         return fail(&shared, e);
     }
     let currencies = currencies.unwrap_or_default();
+    let (behaviour, hidden) = {
+        let st = shared.lock();
+        let hidden = label
+            .as_ref()
+            .and_then(|l| st.hidden_methods.get(l).cloned())
+            .unwrap_or_default();
+        (st.behaviour, hidden)
+    };
     let base = &shared.base_url;
     let mut currency_data = Vec::new();
     for c in &currencies {
@@ -147,6 +159,9 @@ pub async fn available(
     let mut limits = Vec::new();
     let mut gif = Vec::new();
     for (order, w) in shared.config.wallets.iter().enumerate() {
+        if hidden.contains(&w.wallet_type) {
+            continue;
+        }
         let accepted: Vec<&String> = w.limits.keys().filter(|c| currencies.contains(c)).collect();
         let Some(first) = accepted.first() else {
             continue;
@@ -174,17 +189,29 @@ pub async fn available(
             ),
             ("show_limits", PhpValue::Bool(true)),
         ]));
+        // Every currency the sandbox offers (INR, BDT, USD, MYR) has two decimals.
+        let number = |d: Decimal| match behaviour.limits_unit {
+            LimitsUnit::Major => d.to_string(),
+            LimitsUnit::Minor => (d * Decimal::from(100)).to_string(),
+        };
         let per_currency = accepted
             .iter()
             .filter_map(|c| w.limits.get(*c).map(|l| (c.to_string(), l)))
             .map(|(c, l)| {
-                (
-                    c,
-                    obj([("min", s(l.min.to_string())), ("max", s(l.max.to_string()))]),
-                )
+                let limit = obj([("min", s(number(l.min))), ("max", s(number(l.max)))]);
+                (c, limit)
             })
             .collect();
-        limits.push((w.wallet_type.clone(), PhpValue::Map(per_currency)));
+        let key = match behaviour.limits_keys {
+            LimitsKeys::Family => {
+                limit_family(&w.wallet_type).map_or_else(|| w.wallet_type.clone(), str::to_string)
+            }
+            LimitsKeys::WalletType => w.wallet_type.clone(),
+        };
+        // A family shows its first method's limits.
+        if !limits.iter().any(|(k, _)| *k == key) {
+            limits.push((key, PhpValue::Map(per_currency)));
+        }
         gif.push((
             w.wallet_type.clone(),
             s(format!("{base}/storage/guide-image/{}.gif", w.wallet_type)),

@@ -63,6 +63,44 @@ pub struct PaymentSystems {
     pub gif_guide: BTreeMap<String, String>,
 }
 
+/// The families the documented answer keys `limits` by (`"upi"`, not `"upi_l"`), each with
+/// the wallet-type prefixes it covers. The documents' example shows these five keys; a method
+/// outside them is looked up by its own type only.
+pub const LIMIT_FAMILIES: &[(&str, &[&str])] = &[
+    ("upi", &["upi_"]),
+    ("paytm", &["paytm"]),
+    ("phone_pe", &["phone_pe", "phonepe"]),
+    ("imps", &["imps"]),
+    ("bkash", &["bkash"]),
+];
+
+/// The `limits` family of `wallet_type` (`upi_l` -> `upi`), if it has one.
+pub fn limit_family(wallet_type: &str) -> Option<&'static str> {
+    LIMIT_FAMILIES
+        .iter()
+        .find(|(_, prefixes)| prefixes.iter().any(|p| wallet_type.starts_with(p)))
+        .map(|(family, _)| *family)
+}
+
+/// Under which key of the answer a method's limits (or guide) were found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LimitMatch {
+    /// Its own `wallet_type`.
+    WalletType,
+    /// Its family ([`LIMIT_FAMILIES`]), e.g. `"upi"` for `upi_l`.
+    Family(&'static str),
+}
+
+impl LimitMatch {
+    /// The key itself: the wallet type or the family.
+    pub fn key<'a>(&self, wallet_type: &'a str) -> &'a str {
+        match self {
+            Self::WalletType => wallet_type,
+            Self::Family(family) => family,
+        }
+    }
+}
+
 /// A media hint of a method (`wallet-type/images`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WalletTypeImage {
@@ -93,6 +131,29 @@ fn wallet(v: &PhpValue) -> Option<Wallet> {
 }
 
 impl PaymentSystems {
+    /// The limits of `wallet_type` in `currency`: under its own type first, then under its
+    /// family, saying which applied.
+    pub fn limit_for(&self, wallet_type: &str, currency: &str) -> Option<(&Limit, LimitMatch)> {
+        let exact = self
+            .limits
+            .get(wallet_type)
+            .and_then(|per| per.get(currency))
+            .map(|l| (l, LimitMatch::WalletType));
+        exact.or_else(|| {
+            let family = limit_family(wallet_type)?;
+            let l = self.limits.get(family)?.get(currency)?;
+            Some((l, LimitMatch::Family(family)))
+        })
+    }
+
+    /// The how-to-pay animation or video of `wallet_type` (`gif_guide`), by type then family.
+    pub fn guide_for(&self, wallet_type: &str) -> Option<&str> {
+        self.gif_guide
+            .get(wallet_type)
+            .or_else(|| self.gif_guide.get(limit_family(wallet_type)?))
+            .map(String::as_str)
+    }
+
     /// Reads the answer's `params` (or `data`, or the top level, whichever holds the
     /// fields).
     pub(crate) fn from_php(v: &PhpValue) -> Self {
@@ -199,5 +260,63 @@ impl Client {
                 .collect())
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limit(min: i64, max: i64) -> Limit {
+        Limit {
+            min: Some(Decimal::from(min)),
+            max: Some(Decimal::from(max)),
+        }
+    }
+
+    fn systems(keys: &[(&str, Limit)]) -> PaymentSystems {
+        PaymentSystems {
+            limits: keys
+                .iter()
+                .map(|(k, l)| {
+                    (
+                        k.to_string(),
+                        BTreeMap::from([("INR".to_string(), l.clone())]),
+                    )
+                })
+                .collect(),
+            gif_guide: BTreeMap::from([("upi".to_string(), "u.mp4".to_string())]),
+            ..PaymentSystems::default()
+        }
+    }
+
+    #[test]
+    fn the_families_cover_the_documented_keys() {
+        assert_eq!(limit_family("upi_l"), Some("upi"));
+        assert_eq!(limit_family("upi_s"), Some("upi"));
+        assert_eq!(limit_family("paytm_api"), Some("paytm"));
+        assert_eq!(limit_family("phonepe"), Some("phone_pe"));
+        assert_eq!(limit_family("imps_ib"), Some("imps"));
+        assert_eq!(limit_family("bkash"), Some("bkash"));
+        assert_eq!(limit_family("nagad"), None);
+        assert_eq!(limit_family("help2pay"), None);
+    }
+
+    #[test]
+    fn a_method_s_own_limits_win_over_its_family_s() {
+        let s = systems(&[("upi", limit(100, 500)), ("upi_l", limit(200, 300))]);
+        assert_eq!(
+            s.limit_for("upi_l", "INR"),
+            Some((&limit(200, 300), LimitMatch::WalletType))
+        );
+        assert_eq!(
+            s.limit_for("upi_m", "INR"),
+            Some((&limit(100, 500), LimitMatch::Family("upi")))
+        );
+        assert_eq!(s.limit_for("upi_m", "BDT"), None);
+        assert_eq!(s.limit_for("nagad", "INR"), None);
+        assert_eq!(LimitMatch::Family("upi").key("upi_m"), "upi");
+        assert_eq!(s.guide_for("upi_l"), Some("u.mp4"));
+        assert_eq!(s.guide_for("paytm"), None);
     }
 }

@@ -30,7 +30,10 @@ use std::future::Future;
 use std::sync::Arc;
 
 pub use balance::GatewayBalance;
-pub use catalog::{CurrencyData, Limit, PaymentSystems, Wallet, WalletHint, WalletTypeImage};
+pub use catalog::{
+    CurrencyData, LIMIT_FAMILIES, Limit, LimitMatch, PaymentSystems, Wallet, WalletHint,
+    WalletTypeImage, limit_family,
+};
 pub use config::{ClientConfig, Paths};
 pub use deposits::{
     ActivateOutcome, ActivateRequest, DepositInfo, ManualActivateRequest, PaymentCreated,
