@@ -474,3 +474,64 @@ async fn admin_reports_the_last_run_and_open_items_and_switches_methods() {
     // 1,000,000.00 at start, plus the funding payment.
     assert_eq!(upi_l.amount, "1001000.00");
 }
+
+/// A payment-window deposit of 500 INR by `who` under `key`: the window URL's query pairs.
+async fn window_url(w: &World, who: &str, key: &str) -> Vec<(String, String)> {
+    let req: service::deposits::create::CreateRequest = serde_json::from_value(serde_json::json!({
+        "wallet_type": "upi_l", "amount": "500", "currency": "INR", "mode": "window"
+    }))
+    .unwrap();
+    let created = service::deposits::create::create(&w.deps, &label(who), key, req)
+        .await
+        .unwrap();
+    let url = url::Url::parse(created.deposit.payment_url.as_deref().unwrap()).unwrap();
+    url.query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+fn pair<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+#[tokio::test]
+async fn window_urls_carry_current_hashes_and_fall_back_to_ids_never_to_a_lapsed_hash() {
+    let w = World::start_with(&[
+        ("WINDOW_SUCCESS_URL", "https://shop.example/paid"),
+        ("WINDOW_SUCCESS_URL_ID", "7"),
+        ("WINDOW_FAIL_URL_ID", "9"),
+    ])
+    .await;
+    // No hash cached yet: the deposit fetches one and the URL carries it.
+    let first = window_url(&w, "win1", "k1").await;
+    let hash = pair(&first, "success_url")
+        .expect("a success hash")
+        .to_string();
+    assert_eq!(
+        w.sandbox.resolve_hash(&hash).as_deref(),
+        Some("https://shop.example/paid")
+    );
+    assert_eq!(pair(&first, "payment_url_success_id"), None);
+    // No fail URL configured: its registered id.
+    assert_eq!(pair(&first, "payment_url_fail_id"), Some("9"));
+    assert_eq!(pair(&first, "fail_url"), None);
+
+    // Still fresh: the same hash, no new request.
+    let again = window_url(&w, "win1", "k2").await;
+    assert_eq!(pair(&again, "success_url"), Some(hash.as_str()));
+
+    // The hash lapsed and the gateway cannot hash again: the id, never the lapsed hash.
+    w.advance(86_400 + 1);
+    w.fault("/api/v1/payment-plugin/hash-url", "http500").await;
+    let lapsed = window_url(&w, "win1", "k3").await;
+    assert_eq!(pair(&lapsed, "success_url"), None, "{lapsed:?}");
+    assert_eq!(pair(&lapsed, "payment_url_success_id"), Some("7"));
+
+    // The gateway answers again: a new hash.
+    let renewed = window_url(&w, "win1", "k4").await;
+    let new_hash = pair(&renewed, "success_url").expect("a new hash");
+    assert_ne!(new_hash, hash);
+}

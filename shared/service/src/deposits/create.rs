@@ -20,6 +20,7 @@ use super::{DepositView, Flow, view};
 use crate::Deps;
 use crate::http::ApiError;
 use crate::methods::{self, Kind};
+use crate::reconcile::hash_urls::WindowHashes;
 
 /// Idempotency records of this route.
 pub const SCOPE: &str = "deposits";
@@ -403,15 +404,26 @@ async fn flow_at_gateway(
             .wallet_type(order.wallet_type.clone())
             .custom_transaction_id(order_ref)
             .fixed_amount(order.money.amount());
-        if let Some(i) = w.success_url_id {
-            url = url.payment_url_success_id(u64::from(i));
-        }
-        if let Some(i) = w.pending_url_id {
-            url = url.payment_url_pending_id(u64::from(i));
-        }
-        if let Some(i) = w.fail_url_id {
-            url = url.payment_url_fail_id(u64::from(i));
-        }
+        // Each redirect: the current hash of the configured URL, else the registered id.
+        let hashes = crate::reconcile::hash_urls::usable(deps).await?;
+        let hash = |pick: fn(&WindowHashes) -> &Option<String>| {
+            hashes.as_ref().and_then(|h| pick(h).clone())
+        };
+        url = match (hash(|h| &h.success_url), w.success_url_id) {
+            (Some(hash), _) => url.success_url(hash),
+            (None, Some(i)) => url.payment_url_success_id(u64::from(i)),
+            (None, None) => url,
+        };
+        url = match (hash(|h| &h.pending_url), w.pending_url_id) {
+            (Some(hash), _) => url.pending_url(hash),
+            (None, Some(i)) => url.payment_url_pending_id(u64::from(i)),
+            (None, None) => url,
+        };
+        url = match (hash(|h| &h.fail_url), w.fail_url_id) {
+            (Some(hash), _) => url.fail_url(hash),
+            (None, Some(i)) => url.payment_url_fail_id(u64::from(i)),
+            (None, None) => url,
+        };
         let url = url
             .build()
             .map_err(|e| ApiError::validation("mode", e.to_string()))?;

@@ -1,7 +1,8 @@
 //! The payment window's redirect-URL hashes (PAYKASSMA.md section 2): the gateway hashes our
 //! success/fail/pending URLs and a hash lives one day. They are kept in the store's cache with
 //! their expiry; reconciliation re-requests them before they lapse, so building a window URL
-//! never waits for the gateway. Nothing to do when no URL is configured.
+//! (`POST /v1/deposits` with `"mode":"window"`, through [`usable`]) rarely waits for the
+//! gateway. Nothing to do when no URL is configured.
 
 use paykassma::client::{HashUrlRequest, OrderedUrl};
 use serde::{Deserialize, Serialize};
@@ -75,6 +76,20 @@ async fn cached(deps: &Deps) -> Result<Option<WindowHashes>, ApiError> {
             Ok(None)
         }
     }
+}
+
+/// The hashes a window URL may carry now: refreshed first when due (a failed refresh is
+/// logged, not fatal), then only hashes for the configured URLs that have not lapsed. `None`
+/// when there are none, and the window URL falls back to the `payment_url_*_id` settings: a
+/// lapsed hash is never handed out.
+pub async fn usable(deps: &Deps) -> Result<Option<WindowHashes>, ApiError> {
+    if let Err(e) = refresh_if_due(deps).await {
+        tracing::warn!(error = %e, "window URL hashes not refreshed; using what is still valid");
+    }
+    let now = deps.clock.now().unix_timestamp();
+    Ok(cached(deps)
+        .await?
+        .filter(|h| h.urls == configured(deps) && h.expires_at > now))
 }
 
 /// The current hashes: cached ones while they have more than the refresh margin left, else
