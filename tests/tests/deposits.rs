@@ -49,7 +49,7 @@ async fn upi_p2p_with_activation_credits_once_and_replays_idempotently() {
     // The gateway delivering the same postback again changes nothing and is answered 200.
     let text = h
         .stack
-        .sandbox
+        .sandbox()
         .postback_texts()
         .pop()
         .expect("a postback was sent");

@@ -64,7 +64,12 @@ async fn a_refused_activation_retried_uses_a_new_custom_id_whose_payment_lands_o
     assert_eq!(status, StatusCode::OK, "{second}");
     assert_eq!(second["status"], "credited", "{second}");
     h.wait_deposit_status("att-a", &id, "credited").await;
-    let text = h.stack.sandbox.postback_texts().pop().expect("a postback");
+    let text = h
+        .stack
+        .sandbox()
+        .postback_texts()
+        .pop()
+        .expect("a postback");
     assert!(text.contains(&format!("{id}_2")), "{text}");
     assert_eq!(h.balance("att-a", "INR").await, "500.00");
     assert_eq!(h.ledger_len("att-a").await, 1);
@@ -158,7 +163,12 @@ async fn an_expired_deposit_still_takes_its_late_payment_exactly_once() {
     h.sandbox(&format!("/_sandbox/deposits/{id}/complete"), json!({}))
         .await;
     h.wait_deposit_status("att-d", &id, "credited").await;
-    let text = h.stack.sandbox.postback_texts().pop().expect("a postback");
+    let text = h
+        .stack
+        .sandbox()
+        .postback_texts()
+        .pop()
+        .expect("a postback");
     let (status, _) = h.post_postback(text).await;
     assert_eq!(status, StatusCode::OK);
     let s = service::reconcile::run(&h.stack.deps).await.unwrap();

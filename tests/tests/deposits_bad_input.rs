@@ -202,7 +202,12 @@ async fn every_bad_request_is_refused_and_changes_nothing() {
 async fn forged_or_malformed_postbacks_credit_nothing() {
     let h = Harness::start().await;
     seeded(&h).await;
-    let genuine = h.stack.sandbox.postback_texts().pop().expect("a postback");
+    let genuine = h
+        .stack
+        .sandbox()
+        .postback_texts()
+        .pop()
+        .expect("a postback");
 
     // The same body with the amount raised: the signature no longer matches.
     let forged = genuine.replace("\"amount\":\"500", "\"amount\":\"900");

@@ -47,7 +47,7 @@ async fn a_postback_storm_credits_once() {
     )
     .await;
     h.wait_balance("mo", "INR", "88.80").await;
-    let text = h.stack.sandbox.postback_texts().pop().unwrap();
+    let text = h.stack.sandbox().postback_texts().pop().unwrap();
     let mut tasks = Vec::new();
     for _ in 0..10 {
         let http = h.http.clone();

@@ -69,7 +69,7 @@ async fn open_unbooked(h: &Harness) -> Vec<Value> {
 /// Waits until the sandbox holds `n` postbacks and returns the last one's text.
 async fn postback_text(h: &Harness, n: usize) -> String {
     for _ in 0..200 {
-        let texts = h.stack.sandbox.postback_texts();
+        let texts = h.stack.sandbox().postback_texts();
         if texts.len() >= n {
             return texts[n - 1].clone();
         }
@@ -194,7 +194,7 @@ async fn verified_but_unbookable_payments_are_kept_listed_and_resolved_once() {
     // The gateway was answered 200 for each: it stops retrying only once we hold them.
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(
-        h.stack.sandbox.attempts().iter().filter(|a| a.ok).count() >= 3,
+        h.stack.sandbox().attempts().iter().filter(|a| a.ok).count() >= 3,
         "every unbookable delivery acknowledged"
     );
     assert_eq!(h.balance("pat", "INR").await, "0.00");
@@ -224,7 +224,7 @@ async fn verified_but_unbookable_payments_are_kept_listed_and_resolved_once() {
     assert_eq!(status, StatusCode::CONFLICT);
     let pat_text = h
         .stack
-        .sandbox
+        .sandbox()
         .postback_texts()
         .into_iter()
         .find(|t| t.contains("100.005"))
@@ -293,7 +293,7 @@ async fn a_savings_postback_naming_two_orders_credits_each_its_own_amount() {
     assert_eq!(second["credited_amount"], "120.00");
     assert_eq!(h.balance("zoe", "INR").await, "220.00");
     assert_eq!(h.ledger_len("zoe").await, 2);
-    let texts = h.stack.sandbox.postback_texts();
+    let texts = h.stack.sandbox().postback_texts();
     assert_eq!(texts.len(), 1, "one savings postback with two entries");
     let (status, _) = h.post_postback(texts[0].clone()).await;
     assert_eq!(status, StatusCode::OK);

@@ -190,7 +190,7 @@ async fn a_deposit_whose_postback_was_dropped_is_credited_once_and_the_late_webh
 
     let text = h
         .stack
-        .sandbox
+        .sandbox()
         .postback_texts()
         .into_iter()
         .find(|t| t.contains(&id))

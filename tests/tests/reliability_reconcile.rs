@@ -95,7 +95,7 @@ async fn reconcile_racing_webhooks_credits_each_deposit_once() {
             let mut answers = Vec::new();
             let mut replayed = 0;
             loop {
-                let texts = h.stack.sandbox.postback_texts();
+                let texts = h.stack.sandbox().postback_texts();
                 let batch: Vec<String> = texts
                     .iter()
                     .enumerate()

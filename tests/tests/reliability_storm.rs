@@ -80,7 +80,7 @@ async fn ten_thousand_postbacks_with_duplicates_credit_each_payment_once() {
         let replaying = async {
             let mut answers = Vec::new();
             while answers.len() < REPLAYS {
-                let texts = h.stack.sandbox.postback_texts();
+                let texts = h.stack.sandbox().postback_texts();
                 if texts.len() < 200 {
                     tokio::time::sleep(Duration::from_millis(50)).await;
                     continue;

@@ -44,7 +44,7 @@ async fn withdraw(user: testkit::User, key: String, amount: i64) -> (StatusCode,
 
 fn gateway_inr(h: &Harness) -> Decimal {
     h.stack
-        .sandbox
+        .sandbox()
         .balances()
         .into_iter()
         .filter(|(_, c, _)| c == "INR")
@@ -145,7 +145,7 @@ async fn gateway_failures_never_pay_a_withdrawal_twice_and_every_debit_settles()
     for ((label, key), (id, amount)) in &ids {
         let at_gateway = h
             .stack
-            .sandbox
+            .sandbox()
             .withdrawal(id)
             .unwrap_or_else(|| panic!("{id} ({label} {key}) never reached the gateway"));
         assert_eq!(at_gateway.amount, Decimal::from(*amount), "{id}");

@@ -49,7 +49,7 @@ const FIRST_SEND_FAULTS: &[&str] = &[
 
 async fn withdrawals_stay_safe(behaviour: Behaviour, policy: ResendPolicy) {
     let h = start(policy, 50).await;
-    h.stack.sandbox.set_behaviour(behaviour);
+    h.stack.sandbox().set_behaviour(behaviour);
     let label = "gw-u";
     h.sandbox(
         "/_sandbox/plugin-payments",
@@ -89,7 +89,7 @@ async fn withdrawals_stay_safe(behaviour: Behaviour, policy: ResendPolicy) {
     }
     // The back office pays out everything it holds, payout by payout.
     for (id, _) in &ids {
-        for _ in h.stack.sandbox.payouts(id) {
+        for _ in h.stack.sandbox().payouts(id) {
             h.sandbox(&format!("/_sandbox/withdrawals/{id}/process"), json!({}))
                 .await;
         }
@@ -99,7 +99,7 @@ async fn withdrawals_stay_safe(behaviour: Behaviour, policy: ResendPolicy) {
     service::reconcile::run(&h.stack.deps).await.unwrap();
 
     for (id, _) in &ids {
-        let payouts = h.stack.sandbox.payouts(id);
+        let payouts = h.stack.sandbox().payouts(id);
         assert!(
             payouts.len() <= 1,
             "{behaviour:?} {policy:?}: {id} paid {} times",
@@ -178,7 +178,7 @@ async fn no_paid_deposit_expires_whether_or_not_paging_is_honoured() {
     for paging in [Paging::Honoured, Paging::Ignored] {
         // Pages of two: seven open deposits never fit one page.
         let h = start(ResendPolicy::Off, 2).await;
-        h.stack.sandbox.set_behaviour(Behaviour {
+        h.stack.sandbox().set_behaviour(Behaviour {
             paging,
             ..Behaviour::default()
         });

@@ -69,7 +69,7 @@ async fn processed_withdrawal_is_paid_once_and_replays_idempotently() {
     // The gateway repeating its postback changes nothing.
     let text = h
         .stack
-        .sandbox
+        .sandbox()
         .postback_texts()
         .into_iter()
         .find(|t| t.contains(&id))
@@ -97,7 +97,7 @@ async fn rejected_withdrawal_is_refunded_once() {
     assert_eq!(h.balance("wb", "INR").await, "1000.00");
     let text = h
         .stack
-        .sandbox
+        .sandbox()
         .postback_texts()
         .into_iter()
         .find(|t| t.contains(&id))

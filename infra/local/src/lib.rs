@@ -19,6 +19,7 @@ use axum::response::Response;
 use axum::routing::get;
 use axum::{Json, Router};
 use paykassma::client::{Client, ClientConfig};
+use paykassma::credentials::GatewaySecrets;
 use paykassma_sandbox::{Sandbox, SandboxConfig, SandboxHandle};
 use payments::Store;
 use payments::clock::{Clock, SystemClock};
@@ -48,6 +49,8 @@ pub struct StackConfig {
     /// The sandbox; its `port` is used, its `postback_url` is replaced by this API's webhook.
     pub sandbox: SandboxConfig,
     pub settings: Settings,
+    /// The gateway: the embedded sandbox (default) or a real Paykassma server.
+    pub gateway: GatewayChoice,
     pub clock: Arc<dyn Clock>,
     /// Run reconciliation this often (the Lambda's EventBridge schedule); `None`: never
     /// (tests call `service::reconcile::run` themselves).
@@ -67,6 +70,7 @@ impl StackConfig {
             store: StoreChoice::Memory,
             sandbox,
             settings: default_settings(),
+            gateway: GatewayChoice::Sandbox,
             clock: Arc::new(SystemClock),
             reconcile_every: Some(std::time::Duration::from_secs(60)),
         }
@@ -85,10 +89,27 @@ impl StackConfig {
             store,
             sandbox,
             settings: default_settings(),
+            gateway: GatewayChoice::Sandbox,
             clock: Arc::new(SystemClock),
             reconcile_every: None,
         }
     }
+}
+
+/// Which gateway the stack talks to.
+#[derive(Clone, Debug)]
+pub enum GatewayChoice {
+    /// The embedded sandbox, its postbacks pointed at this API, sharing its development keys.
+    Sandbox,
+    /// A real Paykassma server (e.g. the merchant's staging account): no sandbox starts, the
+    /// client calls `api_base`/`plugin_base` with `credentials` (the four keys the functions
+    /// read), and postbacks come from that server to wherever its merchant settings point
+    /// (a tunnel to this API's `/v1/postbacks/paykassma`).
+    Remote {
+        api_base: url::Url,
+        plugin_base: url::Url,
+        credentials: Box<GatewaySecrets>,
+    },
 }
 
 /// The settings' defaults (no environment read).
@@ -116,7 +137,8 @@ pub enum StackError {
 /// A running stack. Dropping it stops the API server and the sandbox.
 pub struct Stack {
     pub deps: Arc<Deps>,
-    pub sandbox: SandboxHandle,
+    /// `None` on a real gateway ([`GatewayChoice::Remote`]).
+    sandbox: Option<SandboxHandle>,
     addr: SocketAddr,
     shutdown: watch::Sender<bool>,
     server: Option<JoinHandle<()>>,
@@ -135,22 +157,41 @@ impl Stack {
         let local = listener
             .local_addr()
             .map_err(|source| StackError::Bind { addr, source })?;
-        let mut sandbox_config = config.sandbox.clone();
-        sandbox_config.postback_url = Some(format!("http://{local}/v1/postbacks/paykassma"));
-        let postback_keys = sandbox_config.postback_keys.clone();
-        let sandbox = Sandbox::start(sandbox_config).await?;
-
-        let api_base = url::Url::parse(&sandbox.api_base())?;
-        let plugin_base = url::Url::parse(&format!("{}/plugin/", sandbox.base_url()))?;
-        let client_config = ClientConfig::new(
-            api_base,
-            plugin_base,
-            sandbox.config().secret.clone(),
-            sandbox.config().withdrawal_private_key.clone(),
-        );
-        let gateway = Client::new(client_config).map_err(|e| StackError::Client(e.to_string()))?;
         let mut settings = config.settings.clone();
-        settings.postback_scheme = sandbox.config().postback_scheme;
+        let (sandbox, client_config, postback_keys) = match &config.gateway {
+            GatewayChoice::Sandbox => {
+                let mut sandbox_config = config.sandbox.clone();
+                sandbox_config.postback_url =
+                    Some(format!("http://{local}/v1/postbacks/paykassma"));
+                let sandbox = Sandbox::start(sandbox_config).await?;
+                let api_base = url::Url::parse(&sandbox.api_base())?;
+                let plugin_base = url::Url::parse(&format!("{}/plugin/", sandbox.base_url()))?;
+                let client_config = ClientConfig::new(
+                    api_base,
+                    plugin_base,
+                    sandbox.config().secret.clone(),
+                    sandbox.config().withdrawal_private_key.clone(),
+                );
+                settings.postback_scheme = sandbox.config().postback_scheme;
+                let keys = sandbox.config().postback_keys.clone();
+                (Some(sandbox), client_config, keys)
+            }
+            GatewayChoice::Remote {
+                api_base,
+                plugin_base,
+                credentials,
+            } => {
+                let secrets = credentials;
+                let client_config = ClientConfig::new(
+                    api_base.clone(),
+                    plugin_base.clone(),
+                    secrets.pluginapi_secret.clone(),
+                    secrets.withdrawal_private_key.clone(),
+                );
+                (None, client_config, secrets.postback_keys())
+            }
+        };
+        let gateway = Client::new(client_config).map_err(|e| StackError::Client(e.to_string()))?;
         let mut builder = Deps::builder(gateway, postback_keys)
             .clock(config.clock.clone())
             .settings(settings);
@@ -188,7 +229,14 @@ impl Stack {
         let reconciler = config
             .reconcile_every
             .map(|period| reconcile::every(deps.clone(), period));
-        tracing::info!(api = %local, sandbox = %sandbox.base_url(), "local stack listening");
+        match &sandbox {
+            Some(sandbox) => {
+                tracing::info!(api = %local, sandbox = %sandbox.base_url(), "local stack listening")
+            }
+            None => {
+                tracing::info!(api = %local, gateway = %deps.gateway.config().api_base, "local stack listening on a real gateway")
+            }
+        }
         Ok(Stack {
             deps,
             sandbox,
@@ -208,9 +256,23 @@ impl Stack {
         format!("http://{}", self.addr)
     }
 
-    /// `http://127.0.0.1:PORT` of the sandbox (control routes under `/_sandbox/`).
+    /// The embedded sandbox. Panics on a stack started on a real gateway: only sandbox
+    /// stacks (every test's) have one.
+    pub fn sandbox(&self) -> &SandboxHandle {
+        self.sandbox
+            .as_ref()
+            .expect("this stack runs against a real gateway, without a sandbox")
+    }
+
+    /// `http://127.0.0.1:PORT` of the sandbox (control routes under `/_sandbox/`); see
+    /// [`Self::sandbox`].
     pub fn sandbox_url(&self) -> String {
-        self.sandbox.base_url()
+        self.sandbox().base_url()
+    }
+
+    /// Whether the stack runs on the embedded sandbox.
+    pub fn has_sandbox(&self) -> bool {
+        self.sandbox.is_some()
     }
 
     pub fn store(&self) -> Arc<dyn Store> {

@@ -1,9 +1,13 @@
 //! `cargo run -p local`: the API on :3000 with the Paykassma sandbox on :3100, in memory
 //! (`--dynamodb URL` for DynamoDB Local). Prints a tour of curl commands, runs until Ctrl-C.
+//! `--gateway https://api.{server} --plugin https://plugin.{server}` runs the same stack on a
+//! real Paykassma server instead of the sandbox, with the four `PAYKASSMA_*` keys from the
+//! environment, as the functions read them.
 
 use anyhow::Context;
 use clap::Parser;
-use local::{Stack, StackConfig, StoreChoice};
+use local::{GatewayChoice, Stack, StackConfig, StoreChoice};
+use paykassma::credentials::EnvProvider;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -26,6 +30,14 @@ struct Args {
     /// Run reconciliation every this many seconds (0: never).
     #[arg(long, default_value_t = 60)]
     reconcile_seconds: u64,
+    /// A real Paykassma API base (`https://api.{server}`) instead of the sandbox; the keys come
+    /// from PAYKASSMA_SECRET, PAYKASSMA_WITHDRAWAL_PRIVATE_KEY, PAYKASSMA_POSTBACK_ACCESS_KEY and
+    /// PAYKASSMA_POSTBACK_PRIVATE_KEY.
+    #[arg(long, value_name = "URL", requires = "plugin")]
+    gateway: Option<url::Url>,
+    /// The payment window's base with --gateway (`https://plugin.{server}`).
+    #[arg(long, value_name = "URL", requires = "gateway")]
+    plugin: Option<url::Url>,
 }
 
 #[tokio::main]
@@ -39,6 +51,14 @@ async fn main() -> anyhow::Result<()> {
         .then(|| std::time::Duration::from_secs(args.reconcile_seconds));
     config.settings = service::Settings::from_lookup(|name| std::env::var(name).ok())
         .context("settings from the environment")?;
+    if let (Some(api_base), Some(plugin_base)) = (args.gateway, args.plugin) {
+        let keys = EnvProvider::from_env().context("the gateway keys for --gateway")?;
+        config.gateway = GatewayChoice::Remote {
+            api_base,
+            plugin_base,
+            credentials: Box::new(keys.secrets().clone()),
+        };
+    }
     if let Some(endpoint) = args.dynamodb {
         config.store = StoreChoice::Dynamo {
             endpoint,
@@ -48,7 +68,18 @@ async fn main() -> anyhow::Result<()> {
     let stack = Stack::start(config)
         .await
         .context("starting the local stack")?;
-    println!("{}", local::tour(&stack.base_url(), &stack.sandbox_url()));
+    if stack.has_sandbox() {
+        println!("{}", local::tour(&stack.base_url(), &stack.sandbox_url()));
+    } else {
+        println!(
+            "Local stack ready: API {} on the Paykassma server {}. Ctrl-C stops it.\n\
+             Postbacks reach it only where the merchant's postback URL points: route that URL \
+             (e.g. a tunnel) to {}/v1/postbacks/paykassma.",
+            stack.base_url(),
+            stack.deps.gateway.config().api_base,
+            stack.base_url()
+        );
+    }
     tokio::signal::ctrl_c()
         .await
         .context("waiting for Ctrl-C")?;

@@ -221,8 +221,8 @@ pub struct Deliveries {
 
 /// Reads the attempt log.
 pub fn deliveries(h: &Harness) -> Deliveries {
-    let attempts = h.stack.sandbox.attempts();
-    let postbacks = h.stack.sandbox.postback_texts().len();
+    let attempts = h.stack.sandbox().attempts();
+    let postbacks = h.stack.sandbox().postback_texts().len();
     let mut d = Deliveries {
         postbacks,
         attempts: attempts.len(),
