@@ -205,8 +205,11 @@ async fn payment_systems_and_images() {
             .is_manual
     );
     assert!(!ps.wallets.iter().any(|w| w.wallet_type == "bkash"));
-    let limit = &ps.limits["upi_s"]["INR"];
+    // As the documents' example: limits keyed by family, not by wallet type.
+    let limit = &ps.limits["upi"]["INR"];
     assert_eq!((limit.min, limit.max), (Some(d("100")), Some(d("50000"))));
+    assert!(!ps.limits.contains_key("upi_s"), "{:?}", ps.limits.keys());
+    assert_eq!(ps.limits["paytm"]["INR"].max, Some(d("20000")));
     assert_eq!(ps.currency_data[0].code, "INR");
     assert_eq!(ps.currency_data[0].symbol.as_deref(), Some("₹"));
     let e = c
