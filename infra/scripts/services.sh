@@ -142,7 +142,10 @@ ensure_checkov() {
 # cargo subcommand is missing; a different installed version is used as is, and said.
 ensure_cargo_tool() {
   local sub=$1 crate=$2 version=$3 have
-  if have=$(cargo "$sub" --version 2>/dev/null | head -1); then
+  # `cargo <missing> --version` fails, but a pipeline's status is its last command's: test the
+  # text, or a missing tool reads as present with an empty version and is never installed.
+  have=$(cargo "$sub" --version 2>/dev/null | head -1)
+  if [ -n "$have" ]; then
     case "$have" in
       *" $version"*) ;;
       *) echo "note: using $have (the pin is $crate $version)" ;;
