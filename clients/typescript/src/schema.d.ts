@@ -45,7 +45,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * The caller's deposits, newest first, in every status
+         * @description Pending, rejected and expired deposits too (the ledger shows only money that moved).
+         *     Reads only our records: it does not ask the gateway. A cursor works only with the user,
+         *     list and `status` filter that made it; any other is 400 `cursor`.
+         */
+        get: operations["listDeposits"];
         put?: never;
         /** Create a deposit (P2P, QR, redirect, manual, or a payment-window URL) */
         post: operations["createDeposit"];
@@ -181,7 +187,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * The caller's withdrawals, newest first, in every status
+         * @description Pending, unknown and rejected withdrawals too. A cursor works only with the user, list
+         *     and `status` filter that made it; any other is 400 `cursor`.
+         */
+        get: operations["listWithdrawals"];
         put?: never;
         /**
          * Request a withdrawal (debited at once; paid out by the gateway)
@@ -533,8 +544,7 @@ export interface components {
         Deposit: {
             /** @description our custom_transaction_id at the gateway */
             id: string;
-            /** @enum {string} */
-            status: "pending" | "processing" | "possible" | "credited" | "amount_mismatch" | "rejected" | "expired";
+            status: components["schemas"]["DepositStatus"];
             wallet_type: string;
             /**
              * @description how it is paid; null for a deposit stored without its flow
@@ -555,6 +565,13 @@ export interface components {
             redirect_url?: string;
             /** Format: date-time */
             created_at: string;
+        };
+        /** @enum {string} */
+        DepositStatus: "pending" | "processing" | "possible" | "credited" | "amount_mismatch" | "rejected" | "expired";
+        DepositList: {
+            deposits: components["schemas"]["Deposit"][];
+            /** @description pass as `cursor` (with the same `status`) for the next page; absent on the last page */
+            next_cursor?: string;
         };
         /** @description QR methods (upi_s): what the QR code encodes and where to fetch it as an image */
         DepositQr: {
@@ -646,8 +663,7 @@ export interface components {
             id: string;
             /** @description the id sent to the gateway (same as id) */
             withdrawal_id: string;
-            /** @enum {string} */
-            status: "pending" | "submitted" | "unknown" | "processed" | "rejected";
+            status: components["schemas"]["WithdrawalStatus"];
             payment_system: string;
             amount: components["schemas"]["Amount"];
             currency: string;
@@ -657,6 +673,13 @@ export interface components {
             created_at: string;
             /** Format: date-time */
             updated_at: string;
+        };
+        /** @enum {string} */
+        WithdrawalStatus: "pending" | "submitted" | "unknown" | "processed" | "rejected";
+        WithdrawalList: {
+            withdrawals: components["schemas"]["Withdrawal"][];
+            /** @description pass as `cursor` (with the same `status`) for the next page; absent on the last page */
+            next_cursor?: string;
         };
         MethodSwitch: {
             wallet_type: string;
@@ -821,6 +844,33 @@ export interface operations {
             429: components["responses"]["RateLimited"];
             502: components["responses"]["Error"];
             503: components["responses"]["Error"];
+        };
+    };
+    listDeposits: {
+        parameters: {
+            query?: {
+                status?: components["schemas"]["DepositStatus"];
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description one page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DepositList"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["RateLimited"];
         };
     };
     createDeposit: {
@@ -1051,6 +1101,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Ledger"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    listWithdrawals: {
+        parameters: {
+            query?: {
+                status?: components["schemas"]["WithdrawalStatus"];
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description one page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WithdrawalList"];
                 };
             };
             400: components["responses"]["Error"];

@@ -1,16 +1,25 @@
-//! `account`: the caller's balances (`GET /v1/balance`) and ledger (`GET /v1/ledger`).
+//! `account`: the caller's balances (`GET /v1/balance`), ledger (`GET /v1/ledger`) and history
+//! of deposits (`GET /v1/deposits`) and withdrawals (`GET /v1/withdrawals`). Reads only, so
+//! its role may only read the table; creating deposits and withdrawals is other functions'.
 
 use std::sync::Arc;
 
 use axum::extract::{RawQuery, State};
 use axum::routing::get;
 use axum::{Extension, Json, Router};
-use service::account::{self, Balances, Ledger};
+use service::account::{self, Balances, HistoryQuery, Ledger};
+use service::deposits::history::{self as deposit_history, DepositList};
 use service::http::{AuthSettings, Principal, query_param};
+use service::withdrawals::{self, WithdrawalList};
 use service::{ApiError, Deps};
 
 /// Every route this function serves (method, path), for the OpenAPI check.
-pub const ROUTES: &[(&str, &str)] = &[("GET", "/v1/balance"), ("GET", "/v1/ledger")];
+pub const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/v1/balance"),
+    ("GET", "/v1/ledger"),
+    ("GET", "/v1/deposits"),
+    ("GET", "/v1/withdrawals"),
+];
 
 pub fn router(deps: Arc<Deps>) -> Router {
     let auth = AuthSettings {
@@ -19,6 +28,8 @@ pub fn router(deps: Arc<Deps>) -> Router {
     Router::new()
         .route("/v1/balance", get(balance))
         .route("/v1/ledger", get(ledger))
+        .route("/v1/deposits", get(list_deposits))
+        .route("/v1/withdrawals", get(list_withdrawals))
         .layer(Extension(auth))
         .with_state(deps)
 }
@@ -40,4 +51,22 @@ async fn ledger(
     account::ledger(&deps, &label, limit, cursor)
         .await
         .map(Json)
+}
+
+async fn list_deposits(
+    State(deps): State<Arc<Deps>>,
+    Principal(label): Principal,
+    RawQuery(query): RawQuery,
+) -> Result<Json<DepositList>, ApiError> {
+    let query = HistoryQuery::parse(query.as_deref())?;
+    deposit_history::list(&deps, &label, query).await.map(Json)
+}
+
+async fn list_withdrawals(
+    State(deps): State<Arc<Deps>>,
+    Principal(label): Principal,
+    RawQuery(query): RawQuery,
+) -> Result<Json<WithdrawalList>, ApiError> {
+    let query = HistoryQuery::parse(query.as_deref())?;
+    withdrawals::list(&deps, &label, query).await.map(Json)
 }

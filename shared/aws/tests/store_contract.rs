@@ -50,6 +50,7 @@ contract_tests!(
     finish_and_refund_happen_exactly_once,
     open_work_is_listed_oldest_first_in_pages,
     the_ledger_pages_newest_first,
+    a_users_history_pages_newest_first_by_status,
     idempotency_records_first_write_wins,
     method_switches_and_caches,
     postback_records_are_kept_once,
@@ -733,6 +734,175 @@ async fn open_work_is_listed_oldest_first_in_pages(s: Arc<dyn Store>, b: &Books)
         (first.items[0].id.clone(), second.items[0].id.clone()),
         (wids[2].clone(), wids[0].clone())
     );
+}
+
+/// Every page of `label`'s deposits (of `status`) with `limit`: the ids in order and the pages.
+async fn deposit_history(
+    s: &dyn Store,
+    label: &payments::Label,
+    status: Option<DepositStatus>,
+    limit: usize,
+) -> (Vec<DepositId>, usize) {
+    let (mut ids, mut pages, mut cursor) = (Vec::new(), 0, None);
+    loop {
+        let page = s
+            .list_user_deposits(label, status, PageRequest { limit, cursor })
+            .await
+            .unwrap();
+        pages += 1;
+        assert!(page.items.len() <= limit);
+        assert!(page.items.iter().all(|d| d.label == *label));
+        assert!(
+            page.items
+                .iter()
+                .all(|d| status.is_none_or(|st| d.status == st))
+        );
+        ids.extend(page.items.into_iter().map(|d| d.id));
+        cursor = page.next;
+        if cursor.is_none() {
+            return (ids, pages);
+        }
+    }
+}
+
+async fn withdrawal_history(
+    s: &dyn Store,
+    label: &payments::Label,
+    status: Option<WithdrawalStatus>,
+    limit: usize,
+) -> Vec<WithdrawalId> {
+    let (mut ids, mut cursor) = (Vec::new(), None);
+    loop {
+        let page = s
+            .list_user_withdrawals(label, status, PageRequest { limit, cursor })
+            .await
+            .unwrap();
+        assert!(page.items.len() <= limit);
+        assert!(page.items.iter().all(|w| w.label == *label));
+        assert!(
+            page.items
+                .iter()
+                .all(|w| status.is_none_or(|st| w.status == st))
+        );
+        ids.extend(page.items.into_iter().map(|w| w.id));
+        cursor = page.next;
+        if cursor.is_none() {
+            return ids;
+        }
+    }
+}
+
+async fn a_users_history_pages_newest_first_by_status(s: Arc<dyn Store>, b: &Books) {
+    let u = b.label("u-hist");
+    let other = b.label("u-hist-other");
+    let t0 = OffsetDateTime::now_utc() - Duration::hours(3);
+    // Six deposits ten seconds apart, and another user's at the same times.
+    let mut deps = Vec::new();
+    for i in 0..6 {
+        let mut nd = new_deposit(&u, Some("10"), "INR");
+        nd.created_at = t0 + Duration::seconds(i * 10);
+        deps.push(s.create_deposit(nd).await.unwrap().id);
+        let mut theirs = new_deposit(&other, Some("10"), "INR");
+        theirs.created_at = t0 + Duration::seconds(i * 10);
+        s.create_deposit(theirs).await.unwrap();
+    }
+    for (i, to) in [(1, DepositStatus::Rejected), (3, DepositStatus::Expired)] {
+        s.update_deposit_status(&deps[i], DepositStatus::Pending, to, Default::default())
+            .await
+            .unwrap();
+    }
+    s.apply_deposit_postback(credit("in:tx:H4", &u, "10", "INR", Some(&deps[4])))
+        .await
+        .unwrap();
+    // Withdrawals between the deposits (and their ledger entries) are the other list.
+    let mut wds = Vec::new();
+    for i in 0..3 {
+        let mut nw = new_withdrawal(&u, "1", "INR");
+        nw.created_at = t0 + Duration::seconds(i * 10 + 5);
+        wds.push(s.create_withdrawal_with_debit(nw).await.unwrap().id);
+    }
+    s.refund_withdrawal(&wds[1], "refused").await.unwrap();
+
+    // Newest first, every status; any page size walks them all once, pages full but the last.
+    let newest_first: Vec<DepositId> = deps.iter().rev().cloned().collect();
+    for (limit, pages) in [(1, 6), (2, 3), (4, 2), (6, 1), (100, 1)] {
+        assert_eq!(
+            deposit_history(&*s, &u, None, limit).await,
+            (newest_first.clone(), pages),
+            "limit {limit}"
+        );
+    }
+    // By status: pending, rejected, expired and credited alike.
+    let by = |idx: &[usize]| idx.iter().map(|&i| deps[i].clone()).collect::<Vec<_>>();
+    for (status, want) in [
+        (DepositStatus::Pending, by(&[5, 2, 0])),
+        (DepositStatus::Rejected, by(&[1])),
+        (DepositStatus::Expired, by(&[3])),
+        (DepositStatus::Credited, by(&[4])),
+        (DepositStatus::Processing, by(&[])),
+    ] {
+        for limit in [1, 2, 10] {
+            assert_eq!(
+                deposit_history(&*s, &u, Some(status), limit).await.0,
+                want,
+                "{status} limit {limit}"
+            );
+        }
+    }
+    let wnewest: Vec<WithdrawalId> = wds.iter().rev().cloned().collect();
+    assert_eq!(withdrawal_history(&*s, &u, None, 1).await, wnewest);
+    assert_eq!(withdrawal_history(&*s, &u, None, 50).await, wnewest);
+    assert_eq!(
+        withdrawal_history(&*s, &u, Some(WithdrawalStatus::Pending), 1).await,
+        vec![wds[2].clone(), wds[0].clone()]
+    );
+    assert_eq!(
+        withdrawal_history(&*s, &u, Some(WithdrawalStatus::Rejected), 1).await,
+        vec![wds[1].clone()]
+    );
+
+    // Only one's own: the other user sees their six deposits and no withdrawal.
+    let (theirs, _) = deposit_history(&*s, &other, None, 4).await;
+    assert_eq!(theirs.len(), 6);
+    assert!(theirs.iter().all(|id| !deps.contains(id)));
+    assert!(withdrawal_history(&*s, &other, None, 4).await.is_empty());
+    let nobody = b.label("u-hist-nobody");
+    assert_eq!(deposit_history(&*s, &nobody, None, 5).await, (vec![], 1));
+
+    // A cursor works only for its user, list and filter; bad limits and cursors are refused.
+    let first = s
+        .list_user_deposits(&u, None, PageRequest::first(2))
+        .await
+        .unwrap();
+    let cursor = first.next.clone().expect("more follow");
+    let with = |c: &str| PageRequest {
+        limit: 2,
+        cursor: Some(c.to_string()),
+    };
+    let second = s.list_user_deposits(&u, None, with(&cursor)).await.unwrap();
+    assert_eq!(second.items[0].id, deps[3]);
+    let refused = [
+        s.list_user_deposits(&other, None, with(&cursor))
+            .await
+            .err(),
+        s.list_user_deposits(&u, Some(DepositStatus::Pending), with(&cursor))
+            .await
+            .err(),
+        s.list_user_withdrawals(&u, None, with(&cursor)).await.err(),
+        s.list_user_deposits(&u, None, with("@@")).await.err(),
+        s.list_user_deposits(&u, None, with(&keys::encode_cursor("LEDGER#x")))
+            .await
+            .err(),
+        s.list_user_deposits(&u, None, PageRequest::first(0))
+            .await
+            .err(),
+        s.list_user_withdrawals(&u, None, PageRequest::first(1001))
+            .await
+            .err(),
+    ];
+    for (i, e) in refused.into_iter().enumerate() {
+        assert!(matches!(e, Some(StoreError::Invalid(_))), "case {i}: {e:?}");
+    }
 }
 
 async fn the_ledger_pages_newest_first(s: Arc<dyn Store>, b: &Books) {

@@ -1,14 +1,15 @@
-//! The user's money: balances per currency and the ledger, newest first, paged.
+//! The user's money: balances per currency and the ledger, newest first, paged; and the paging
+//! query every user listing parses (`limit`, `cursor`, and `status` for the histories).
 
 use std::collections::BTreeMap;
 
-use payments::Label;
 use payments::money::at_scale;
 use payments::store::PageRequest;
+use payments::{Label, StateMachine};
 use serde::Serialize;
 
 use crate::Deps;
-use crate::http::ApiError;
+use crate::http::{ApiError, query_param};
 
 /// Default and largest page of `GET /v1/ledger`.
 pub const DEFAULT_LIMIT: usize = 20;
@@ -97,6 +98,56 @@ pub fn cursor_error(e: payments::StoreError) -> ApiError {
     }
 }
 
+/// The query of a history listing (`GET /v1/deposits`, `GET /v1/withdrawals`): `limit` (1-100,
+/// default 20), `cursor` (empty = the first page) and `status`, one of the machine `S`'s state
+/// names (empty = every status).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryQuery<S> {
+    pub limit: usize,
+    pub cursor: Option<String>,
+    pub status: Option<S>,
+}
+
+impl<S: StateMachine> HistoryQuery<S> {
+    /// Parses the raw query string; a bad `limit` or an unknown `status` is 400 naming it.
+    pub fn parse(query: Option<&str>) -> Result<Self, ApiError> {
+        let limit = parse_limit(query_param(query, "limit").as_deref())?;
+        let status = match query_param(query, "status").filter(|s| !s.is_empty()) {
+            None => None,
+            Some(raw) => {
+                let states = S::TRANSITIONS.iter().map(|(state, _)| *state);
+                let found = states.clone().find(|state| state.name() == raw);
+                let names = states.map(S::name).collect::<Vec<_>>().join(", ");
+                Some(
+                    found
+                        .ok_or_else(|| ApiError::validation("status", format!("one of {names}")))?,
+                )
+            }
+        };
+        Ok(Self {
+            limit,
+            cursor: query_param(query, "cursor"),
+            status,
+        })
+    }
+
+    pub fn page(&self) -> Result<PageRequest, ApiError> {
+        page_request(self.limit, self.cursor.clone())
+    }
+}
+
+/// A history listing's error: its cursors belong to one user, one list and one status filter,
+/// and any other is refused like a malformed one (400, nothing read).
+pub fn history_cursor_error(e: payments::StoreError) -> ApiError {
+    match e {
+        payments::StoreError::Invalid(_) => ApiError::validation(
+            "cursor",
+            "not a cursor of this list (a cursor works only for the user, list and status filter that made it)",
+        ),
+        e => e.into(),
+    }
+}
+
 pub async fn ledger(
     deps: &Deps,
     label: &Label,
@@ -138,6 +189,36 @@ mod tests {
         assert_eq!(parse_limit(Some("100")).unwrap(), 100);
         for bad in ["0", "101", "x", "-1"] {
             assert!(parse_limit(Some(bad)).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn history_queries_name_the_bad_field() {
+        use payments::DepositStatus;
+        let q = HistoryQuery::<DepositStatus>::parse(Some("limit=5&status=expired&cursor=abc"))
+            .unwrap();
+        assert_eq!(
+            q,
+            HistoryQuery {
+                limit: 5,
+                cursor: Some("abc".into()),
+                status: Some(DepositStatus::Expired)
+            }
+        );
+        let all = HistoryQuery::<DepositStatus>::parse(Some("status=")).unwrap();
+        assert_eq!((all.limit, all.status), (DEFAULT_LIMIT, None));
+        for (query, field) in [
+            ("status=bogus", "status"),
+            ("status=Pending", "status"),
+            ("limit=0", "limit"),
+            ("limit=101", "limit"),
+        ] {
+            match HistoryQuery::<DepositStatus>::parse(Some(query)) {
+                Err(ApiError::Validation { fields, .. }) => {
+                    assert!(fields.contains_key(field), "{query}: {fields:?}")
+                }
+                other => panic!("{query}: {other:?}"),
+            }
         }
     }
 }

@@ -1,11 +1,12 @@
-//! Deposits on DynamoDB: `DEPOSIT#<id>/META`, in the open-work index until terminal.
+//! Deposits on DynamoDB: `DEPOSIT#<id>/META`, in the open-work index until terminal and in
+//! the history index (by `label`, `created_at`) always.
 
 use async_trait::async_trait;
 use payments::store::{
     Deposit, DepositStore, DepositUpdate, NewDeposit, Page, PageRequest, StoreError,
     check_deposit_move, keys, validate_new_deposit,
 };
-use payments::{DepositId, DepositStatus};
+use payments::{DepositId, DepositStatus, Label};
 use time::OffsetDateTime;
 
 use super::DynamoStore;
@@ -87,6 +88,24 @@ impl DepositStore for DynamoStore {
             Ok(item) => deposit_from(&item),
             Err(()) => Err(self.deposit_conflict(id, from).await),
         }
+    }
+
+    async fn list_user_deposits(
+        &self,
+        label: &Label,
+        status: Option<DepositStatus>,
+        page: PageRequest,
+    ) -> Result<Page<Deposit>, StoreError> {
+        let scope = keys::HistoryScope {
+            label,
+            list: keys::HistoryList::Deposits,
+            status: status.map(DepositStatus::as_str),
+        };
+        let (items, next) = self.list_history(&scope, &page).await?;
+        Ok(Page {
+            items: items.iter().map(deposit_from).collect::<Result<_, _>>()?,
+            next,
+        })
     }
 
     async fn list_open_deposits(

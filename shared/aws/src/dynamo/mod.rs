@@ -6,7 +6,8 @@
 //!
 //! Layout: `tx` is the plumbing (transactions, tokens, reads, guarded updates), `items` maps
 //! records to items, and each aggregate's verbs live in their own module (`deposits`,
-//! `withdrawals`, `postbacks`, `unbooked`, `attention`, `accounts`, `idempotency`, `config`).
+//! `withdrawals`, `postbacks`, `unbooked`, `attention`, `accounts`, `idempotency`, `config`);
+//! `history` pages a user's deposits or withdrawals for both.
 
 pub mod table;
 
@@ -14,6 +15,7 @@ mod accounts;
 mod attention;
 mod config;
 mod deposits;
+mod history;
 mod idempotency;
 mod items;
 mod postbacks;

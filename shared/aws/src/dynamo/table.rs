@@ -1,13 +1,14 @@
 //! The single table's definition, as one Rust value. It is the only source of truth: the code
-//! that creates the table locally ([`create_table_if_missing`]) and the CloudFormation rendering
-//! ([`cloudformation_properties`], compared with `template.yaml` by a test) both read it.
+//! that creates (or completes) the table locally ([`create_table_if_missing`]) and the
+//! CloudFormation rendering ([`cloudformation_properties`], compared with `template.yaml` by a
+//! test) both read it.
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ScalarAttributeType, SseSpecification, TableDescription, TableStatus,
-    TimeToLiveSpecification,
+    AttributeDefinition, BillingMode, CreateGlobalSecondaryIndexAction, GlobalSecondaryIndex,
+    GlobalSecondaryIndexUpdate, IndexStatus, KeySchemaElement, KeyType, Projection, ProjectionType,
+    ScalarAttributeType, SseSpecification, TableDescription, TableStatus, TimeToLiveSpecification,
 };
 use serde_json::{Value, json};
 
@@ -45,19 +46,35 @@ pub const GSI1: &str = "GSI1";
 pub const GSI1PK: &str = "GSI1PK";
 pub const GSI1SK: &str = "GSI1SK";
 pub const TTL: &str = "ttl";
+/// The per-user history index. Its keys are attributes every deposit and withdrawal item has
+/// carried since the first version (`label`, `created_at`), not new ones, so DynamoDB fills
+/// it from the items already stored when the index is added (CloudFormation adds it in
+/// place): no backfill. Ledger entries carry both attributes too and are in it as well; the
+/// history queries keep only their own list's items (`begins_with(PK, ...)`).
+pub const GSI2: &str = "GSI2";
+pub const GSI2PK: &str = "label";
+pub const GSI2SK: &str = "created_at";
 
 /// The table: `PK`/`SK`, the sparse open-work index `GSI1` (`GSI1PK`/`GSI1SK`, present only
-/// on non-terminal deposits and withdrawals), `ttl`, PITR, SSE and deletion protection.
+/// on non-terminal deposits and withdrawals), the history index `GSI2` (`label`/`created_at`),
+/// `ttl`, PITR, SSE and deletion protection.
 pub fn definition() -> TableDefinition {
     TableDefinition {
         partition_key: PK,
         sort_key: SK,
-        string_attributes: &[PK, SK, GSI1PK, GSI1SK],
-        indexes: &[IndexDefinition {
-            name: GSI1,
-            partition_key: GSI1PK,
-            sort_key: GSI1SK,
-        }],
+        string_attributes: &[PK, SK, GSI1PK, GSI1SK, GSI2PK, GSI2SK],
+        indexes: &[
+            IndexDefinition {
+                name: GSI1,
+                partition_key: GSI1PK,
+                sort_key: GSI1SK,
+            },
+            IndexDefinition {
+                name: GSI2,
+                partition_key: GSI2PK,
+                sort_key: GSI2SK,
+            },
+        ],
         pay_per_request: true,
         ttl_attribute: TTL,
         point_in_time_recovery: true,
@@ -111,7 +128,23 @@ fn key_schema(pk: &str, sk: &str) -> Result<Vec<KeySchemaElement>, StoreError> {
     ])
 }
 
+fn attribute_definition(name: &str) -> Result<AttributeDefinition, StoreError> {
+    AttributeDefinition::builder()
+        .attribute_name(name)
+        .attribute_type(ScalarAttributeType::S)
+        .build()
+        .map_err(build_err)
+}
+
+fn all_projection() -> Projection {
+    Projection::builder()
+        .projection_type(ProjectionType::All)
+        .build()
+}
+
 /// Creates the table `name` from [`definition`] unless it exists; `true` if it created it.
+/// A table that exists but lacks an index of the definition (made by an earlier version) gets
+/// it added ([`add_missing_indexes`]).
 /// Deletion protection is left off here: this path serves local and test tables, which must
 /// stay disposable; the deployed table gets it from the template (same definition).
 /// Point-in-time recovery is likewise a template-only setting (DynamoDB Local has no backups).
@@ -132,31 +165,24 @@ pub async fn create_table_if_missing(client: &Client, name: &str) -> Result<bool
                 .build(),
         );
     for a in d.string_attributes {
-        req = req.attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name(*a)
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .map_err(build_err)?,
-        );
+        req = req.attribute_definitions(attribute_definition(a)?);
     }
     for i in d.indexes {
         req = req.global_secondary_indexes(
             GlobalSecondaryIndex::builder()
                 .index_name(i.name)
                 .set_key_schema(Some(key_schema(i.partition_key, i.sort_key)?))
-                .projection(
-                    Projection::builder()
-                        .projection_type(ProjectionType::All)
-                        .build(),
-                )
+                .projection(all_projection())
                 .build()
                 .map_err(build_err)?,
         );
     }
     match req.send().await {
         Ok(_) => {}
-        Err(e) if e.code() == Some("ResourceInUseException") => return Ok(false),
+        Err(e) if e.code() == Some("ResourceInUseException") => {
+            add_missing_indexes(client, name).await?;
+            return Ok(false);
+        }
         Err(e) => return Err(backend(&format!("create table {name}"), e)),
     }
     wait_active(client, name).await?;
@@ -174,6 +200,60 @@ pub async fn create_table_if_missing(client: &Client, name: &str) -> Result<bool
         .await
         .map_err(|e| backend(&format!("enable TTL on {name}"), e))?;
     Ok(true)
+}
+
+/// Adds the definition's indexes an existing table lacks, one per `UpdateTable` (DynamoDB
+/// takes one at a time), waiting for each to become active. DynamoDB fills a new index from
+/// the items already stored, so a local table made before the history index (`GSI2`) lists
+/// its old deposits and withdrawals too; CloudFormation does the same for the deployed table.
+pub async fn add_missing_indexes(client: &Client, name: &str) -> Result<(), StoreError> {
+    for i in definition().indexes {
+        let live = describe(client, name).await?;
+        if live
+            .global_secondary_indexes()
+            .iter()
+            .any(|g| g.index_name() == Some(i.name))
+        {
+            continue;
+        }
+        let create = CreateGlobalSecondaryIndexAction::builder()
+            .index_name(i.name)
+            .set_key_schema(Some(key_schema(i.partition_key, i.sort_key)?))
+            .projection(all_projection())
+            .build()
+            .map_err(build_err)?;
+        client
+            .update_table()
+            .table_name(name)
+            .attribute_definitions(attribute_definition(i.partition_key)?)
+            .attribute_definitions(attribute_definition(i.sort_key)?)
+            .global_secondary_index_updates(
+                GlobalSecondaryIndexUpdate::builder().create(create).build(),
+            )
+            .send()
+            .await
+            .map_err(|e| backend(&format!("add index {} to {name}", i.name), e))?;
+        wait_index_active(client, name, i.name).await?;
+    }
+    Ok(())
+}
+
+async fn wait_index_active(client: &Client, name: &str, index: &str) -> Result<(), StoreError> {
+    for _ in 0..240 {
+        let live = describe(client, name).await?;
+        let status = live
+            .global_secondary_indexes()
+            .iter()
+            .find(|g| g.index_name() == Some(index))
+            .and_then(|g| g.index_status());
+        if status == Some(&IndexStatus::Active) {
+            return Ok(());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    Err(StoreError::Backend(format!(
+        "index {index} of {name} did not become active"
+    )))
 }
 
 async fn wait_active(client: &Client, name: &str) -> Result<(), StoreError> {
@@ -222,6 +302,22 @@ pub async fn describe_as_properties(client: &Client, name: &str) -> Result<Value
             .position(|a| v["AttributeName"] == *a)
     };
     attrs.sort_by_key(order);
+    // DynamoDB lists indexes in no fixed order: compare them in the definition's.
+    let mut indexes: Vec<Value> = t
+        .global_secondary_indexes()
+        .iter()
+        .map(|i| json!({
+            "IndexName": i.index_name(),
+            "KeySchema": keys(i.key_schema()),
+            "Projection": {"ProjectionType": i.projection().and_then(|p| p.projection_type()).map(|p| p.as_str())},
+        }))
+        .collect();
+    indexes.sort_by_key(|v| {
+        definition()
+            .indexes
+            .iter()
+            .position(|i| v["IndexName"] == i.name)
+    });
     let ttl = client
         .describe_time_to_live()
         .table_name(name)
@@ -237,11 +333,7 @@ pub async fn describe_as_properties(client: &Client, name: &str) -> Result<Value
         "BillingMode": t.billing_mode_summary().and_then(|b| b.billing_mode()).map(|b| b.as_str()).unwrap_or("PROVISIONED"),
         "AttributeDefinitions": attrs,
         "KeySchema": keys(t.key_schema()),
-        "GlobalSecondaryIndexes": t.global_secondary_indexes().iter().map(|i| json!({
-            "IndexName": i.index_name(),
-            "KeySchema": keys(i.key_schema()),
-            "Projection": {"ProjectionType": i.projection().and_then(|p| p.projection_type()).map(|p| p.as_str())},
-        })).collect::<Vec<_>>(),
+        "GlobalSecondaryIndexes": indexes,
         "TimeToLiveSpecification": {"AttributeName": ttl_attr, "Enabled": true},
     }))
 }
@@ -258,7 +350,7 @@ mod tests {
             p["KeySchema"],
             json!([{"AttributeName":"PK","KeyType":"HASH"},{"AttributeName":"SK","KeyType":"RANGE"}])
         );
-        assert_eq!(p["AttributeDefinitions"].as_array().unwrap().len(), 4);
+        assert_eq!(p["AttributeDefinitions"].as_array().unwrap().len(), 6);
         for a in p["AttributeDefinitions"].as_array().unwrap() {
             assert_eq!(a["AttributeType"], "S");
         }
@@ -269,6 +361,12 @@ mod tests {
             json!([{"AttributeName":"GSI1PK","KeyType":"HASH"},{"AttributeName":"GSI1SK","KeyType":"RANGE"}])
         );
         assert_eq!(gsi["Projection"]["ProjectionType"], "ALL");
+        let history = &p["GlobalSecondaryIndexes"][1];
+        assert_eq!(history["IndexName"], "GSI2");
+        assert_eq!(
+            history["KeySchema"],
+            json!([{"AttributeName":"label","KeyType":"HASH"},{"AttributeName":"created_at","KeyType":"RANGE"}])
+        );
         assert_eq!(
             p["TimeToLiveSpecification"],
             json!({"AttributeName":"ttl","Enabled":true})

@@ -1,5 +1,6 @@
-//! Withdrawals on DynamoDB: `WITHDRAWAL#<id>/META`; the debit at creation and the settlement
-//! are each one transaction with the balance (and the ledger entry).
+//! Withdrawals on DynamoDB: `WITHDRAWAL#<id>/META` (listed per user by the history index); the
+//! debit at creation and the settlement are each one transaction with the balance (and the
+//! ledger entry).
 
 use std::collections::HashMap;
 
@@ -8,7 +9,7 @@ use payments::store::{
     EntryKind, LedgerEntry, NewWithdrawal, Page, PageRequest, SettleOutcome, StoreError,
     Withdrawal, WithdrawalStore, check_withdrawal_mark, keys,
 };
-use payments::{StateMachine, WithdrawalId, WithdrawalStatus};
+use payments::{Label, StateMachine, WithdrawalId, WithdrawalStatus};
 use time::OffsetDateTime;
 
 use super::DynamoStore;
@@ -256,6 +257,27 @@ impl WithdrawalStore for DynamoStore {
     ) -> Result<SettleOutcome, StoreError> {
         self.settle(id, WithdrawalStatus::Rejected, Some(reason))
             .await
+    }
+
+    async fn list_user_withdrawals(
+        &self,
+        label: &Label,
+        status: Option<WithdrawalStatus>,
+        page: PageRequest,
+    ) -> Result<Page<Withdrawal>, StoreError> {
+        let scope = keys::HistoryScope {
+            label,
+            list: keys::HistoryList::Withdrawals,
+            status: status.map(WithdrawalStatus::as_str),
+        };
+        let (items, next) = self.list_history(&scope, &page).await?;
+        Ok(Page {
+            items: items
+                .iter()
+                .map(withdrawal_from)
+                .collect::<Result<_, _>>()?,
+            next,
+        })
     }
 
     async fn list_open_withdrawals(

@@ -1,11 +1,11 @@
-//! Deposits: create, read, guarded status moves, and the open-work listing reconciliation
-//! reads. Crediting moves go through [`super::PostbackStore`] only (they move money).
+//! Deposits: create, read, guarded status moves, the user's history and the open-work listing
+//! reconciliation reads. Crediting moves go through [`super::PostbackStore`] only (they move money).
 
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
 use super::{Deposit, DepositUpdate, NewDeposit, Page, PageRequest, StoreError};
-use crate::ids::DepositId;
+use crate::ids::{DepositId, Label};
 use crate::status::{DepositStatus, StateMachine};
 
 #[async_trait]
@@ -24,6 +24,16 @@ pub trait DepositStore: Send + Sync {
         to: DepositStatus,
         update: DepositUpdate,
     ) -> Result<Deposit, StoreError>;
+
+    /// `label`'s deposits, newest first (creation time, then id), of every status or of
+    /// `status` only. The cursor is bound to the label, the list and the filter
+    /// ([`super::keys::HistoryScope`]): one from another user, list or filter is `Invalid`.
+    async fn list_user_deposits(
+        &self,
+        label: &Label,
+        status: Option<DepositStatus>,
+        page: PageRequest,
+    ) -> Result<Page<Deposit>, StoreError>;
 
     /// Open deposits created before `older_than`, oldest first (sparse index: only non-terminal).
     async fn list_open_deposits(

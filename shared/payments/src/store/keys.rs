@@ -115,6 +115,113 @@ pub fn decode_cursor(cursor: &str, expected_prefix: &str) -> Result<String, Stor
     Ok(s)
 }
 
+/// Which history a cursor pages: a user's deposits or a user's withdrawals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HistoryList {
+    Deposits,
+    Withdrawals,
+}
+
+impl HistoryList {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Deposits => "deposits",
+            Self::Withdrawals => "withdrawals",
+        }
+    }
+
+    /// The partition-key prefix of the list's items (`DEPOSIT#`, `WITHDRAWAL#`).
+    pub fn pk_prefix(self) -> &'static str {
+        match self {
+            Self::Deposits => "DEPOSIT#",
+            Self::Withdrawals => "WITHDRAWAL#",
+        }
+    }
+}
+
+/// What a history cursor belongs to: whose list, which list, which status filter. A cursor
+/// made for one scope is refused in any other (another user's, the other list, another filter).
+#[derive(Debug, Clone, Copy)]
+pub struct HistoryScope<'a> {
+    pub label: &'a Label,
+    pub list: HistoryList,
+    /// The status filter's stored name, `None` for every status.
+    pub status: Option<&'static str>,
+}
+
+/// Where a history page ended: the last item's creation time ([`sort_time`]) and id. Histories
+/// are ordered by (creation time, id), newest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryPosition {
+    pub created_at: String,
+    pub id: String,
+}
+
+const HISTORY_CURSOR: &str = "h1";
+
+/// The scope's tag over a position: a name-based UUID (SHA-1, as [`DepositId::for_request`]
+/// derives ids) of label, list, filter and position. It tells cursors of different scopes apart;
+/// it is not a secret. Access does not rest on it: every history query is keyed on the
+/// caller's own label, so a forged cursor can only move a caller within their own list.
+fn history_tag(scope: &HistoryScope<'_>, pos: &HistoryPosition) -> String {
+    const NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x5d1c_7a0e_93b4_4e21_a8f6_0c2d_7b91_e4a3);
+    let name = [
+        scope.label.as_str(),
+        scope.list.as_str(),
+        scope.status.unwrap_or("*"),
+        &pos.created_at,
+        &pos.id,
+    ]
+    .join("\u{0}");
+    uuid::Uuid::new_v5(&NAMESPACE, name.as_bytes())
+        .simple()
+        .to_string()
+}
+
+/// The opaque cursor after `pos` in `scope`'s history: `h1#<time>#<id>#<tag>`, base64url.
+pub fn encode_history_cursor(scope: &HistoryScope<'_>, pos: &HistoryPosition) -> String {
+    let tag = history_tag(scope, pos);
+    encode_cursor(&format!(
+        "{HISTORY_CURSOR}#{}#{}#{tag}",
+        pos.created_at, pos.id
+    ))
+}
+
+/// The position a cursor of `scope` names; `Invalid` for anything else (malformed, or made
+/// for another user, list or status filter).
+pub fn decode_history_cursor(
+    cursor: &str,
+    scope: &HistoryScope<'_>,
+) -> Result<HistoryPosition, StoreError> {
+    let bad = || StoreError::Invalid("bad page cursor".into());
+    let text = decode_cursor(cursor, HISTORY_CURSOR)?;
+    let mut parts = text.split('#');
+    let (Some(HISTORY_CURSOR), Some(created_at), Some(id), Some(tag), None) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
+        return Err(bad());
+    };
+    let id_ok = match scope.list {
+        HistoryList::Deposits => DepositId::parse(id).is_ok(),
+        HistoryList::Withdrawals => WithdrawalId::parse(id).is_ok(),
+    };
+    if parse_sort_time(created_at).is_none() || !id_ok {
+        return Err(bad());
+    }
+    let pos = HistoryPosition {
+        created_at: created_at.to_string(),
+        id: id.to_string(),
+    };
+    if history_tag(scope, &pos) != tag {
+        return Err(bad());
+    }
+    Ok(pos)
+}
+
 /// Page sizes callers may ask for.
 pub fn check_limit(limit: usize) -> Result<i32, StoreError> {
     if limit == 0 || limit > 1000 {
@@ -149,5 +256,36 @@ mod tests {
         assert!(decode_cursor(&c, "LEDGER#").is_err());
         assert!(decode_cursor("%%%", "").is_err());
         assert_eq!(id_of_open_sk("2026-01-02T03:04:05.000007Z#d1"), Some("d1"));
+    }
+
+    #[test]
+    fn history_cursors_work_only_in_their_own_scope() {
+        let alice = Label::parse("alice").unwrap();
+        let bob = Label::parse("bob").unwrap();
+        let scope = |label, list, status| HistoryScope {
+            label,
+            list,
+            status,
+        };
+        let mine = scope(&alice, HistoryList::Deposits, None);
+        let pos = HistoryPosition {
+            created_at: "2026-01-02T03:04:05.000007Z".into(),
+            id: "d0123".into(),
+        };
+        let c = encode_history_cursor(&mine, &pos);
+        assert_eq!(decode_history_cursor(&c, &mine).unwrap(), pos);
+        for other in [
+            scope(&bob, HistoryList::Deposits, None),
+            scope(&alice, HistoryList::Withdrawals, None),
+            scope(&alice, HistoryList::Deposits, Some("pending")),
+        ] {
+            assert!(decode_history_cursor(&c, &other).is_err(), "{other:?}");
+        }
+        // A position edited by hand no longer matches its tag; other cursors are not history ones.
+        let text = decode_cursor(&c, "").unwrap();
+        let edited = encode_cursor(&text.replace("d0123", "d0124"));
+        assert!(decode_history_cursor(&edited, &mine).is_err());
+        assert!(decode_history_cursor(&encode_cursor("LEDGER#x"), &mine).is_err());
+        assert!(decode_history_cursor("%%%", &mine).is_err());
     }
 }

@@ -1,11 +1,11 @@
-//! Withdrawals: created together with their debit, moved through their non-money states, and
-//! settled (paid or refunded) exactly once.
+//! Withdrawals: created together with their debit, moved through their non-money states,
+//! settled (paid or refunded) exactly once, and listed as the user's history.
 
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
 use super::{NewWithdrawal, Page, PageRequest, SettleOutcome, StoreError, Withdrawal};
-use crate::ids::WithdrawalId;
+use crate::ids::{Label, WithdrawalId};
 use crate::status::{StateMachine, WithdrawalStatus};
 
 #[async_trait]
@@ -41,6 +41,15 @@ pub trait WithdrawalStore: Send + Sync {
         id: &WithdrawalId,
         reason: &str,
     ) -> Result<SettleOutcome, StoreError>;
+
+    /// `label`'s withdrawals, newest first (creation time, then id), of every status or of
+    /// `status` only; the cursor is bound like [`super::DepositStore::list_user_deposits`]'s.
+    async fn list_user_withdrawals(
+        &self,
+        label: &Label,
+        status: Option<WithdrawalStatus>,
+        page: PageRequest,
+    ) -> Result<Page<Withdrawal>, StoreError>;
 
     /// Open withdrawals created before `older_than`, oldest first.
     async fn list_open_withdrawals(

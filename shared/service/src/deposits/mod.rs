@@ -1,11 +1,12 @@
 //! Deposits: create one through the method's flow (`create`), read and refresh it (`read`),
-//! render its QR code (`read::qr_svg`/`qr_png`) and activate it with the user's transaction
-//! number (`activate`). How it is paid is its [`Flow`] (`flow`). The answer shape of a deposit
+//! list the user's (`history`), render its QR code (`read::qr_svg`/`qr_png`) and activate it
+//! with the user's transaction number (`activate`). How it is paid is its [`Flow`] (`flow`). The answer shape of a deposit
 //! is [`DepositView`], the same for creation, replays and reads.
 
 pub mod activate;
 pub mod create;
 pub mod flow;
+pub mod history;
 pub mod read;
 
 use payments::money::at_scale;

@@ -1,5 +1,5 @@
-//! Withdrawals (money out): submit with an idempotent debit, read back, and apply the
-//! gateway's `outgoing` postbacks exactly once.
+//! Withdrawals (money out): submit with an idempotent debit, read back (one, or the user's
+//! history), and apply the gateway's `outgoing` postbacks exactly once.
 //!
 //! Statuses: `pending` (debited, provably not at the gateway) -> `unknown` (being sent, or the
 //! send's outcome is not known) -> `submitted` (the gateway accepted it) -> `processed` (paid)
@@ -8,12 +8,14 @@
 
 mod apply;
 pub mod attention;
+mod history;
 pub mod order;
 pub mod rules;
 mod submit;
 mod view;
 
 pub use apply::{OutgoingEffect, OutgoingItem, OutgoingOutcome, apply_outgoing};
+pub use history::{WithdrawalList, list};
 pub use order::{WithdrawalBody, WithdrawalOrder, gateway_request, withdrawal_id_for};
 pub use submit::{SCOPE, SubmitResponse, submit};
 pub(crate) use submit::{SendKind, send};

@@ -3,12 +3,12 @@
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
-use super::{MemoryStore, conflict, open_page};
-use crate::ids::DepositId;
+use super::{MemoryStore, conflict, history_page, open_page};
+use crate::ids::{DepositId, Label};
 use crate::status::DepositStatus;
 use crate::store::{
     Deposit, DepositStore, DepositUpdate, NewDeposit, Page, PageRequest, StoreError,
-    check_deposit_move, validate_new_deposit,
+    check_deposit_move, keys, validate_new_deposit,
 };
 
 #[async_trait]
@@ -60,6 +60,26 @@ impl DepositStore for MemoryStore {
         }
         d.updated_at = at;
         Ok(d.clone())
+    }
+
+    async fn list_user_deposits(
+        &self,
+        label: &Label,
+        status: Option<DepositStatus>,
+        page: PageRequest,
+    ) -> Result<Page<Deposit>, StoreError> {
+        let scope = keys::HistoryScope {
+            label,
+            list: keys::HistoryList::Deposits,
+            status: status.map(DepositStatus::as_str),
+        };
+        let st = self.lock();
+        let records = st
+            .deposits
+            .values()
+            .filter(|d| d.label == *label && status.is_none_or(|s| d.status == s))
+            .map(|d| (d.created_at, d.id.as_str().to_string(), d.clone()));
+        history_page(records, &scope, &page)
     }
 
     async fn list_open_deposits(

@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use rust_decimal::Decimal;
 use time::OffsetDateTime;
 
-use super::keys::{self, trunc_micros};
+use super::keys::{self, HistoryPosition, HistoryScope, trunc_micros};
 use super::{
     Deposit, IdempotencyRecord, LedgerEntry, MethodSwitch, Page, PageRequest, PostbackRecord,
     StoreError, UnbookedPostback, Withdrawal, WithdrawalAttention,
@@ -145,6 +145,42 @@ fn open_page<T: Clone>(
     open.sort_by(|a, b| a.0.cmp(&b.0));
     page_of(open.into_iter(), page, |k| {
         after.as_deref().is_none_or(|a| k > a)
+    })
+}
+
+/// One page of a user's history (the caller picked the user's records of the list and filter),
+/// newest first by (creation time, id): the order and the cursors of the DynamoDB adapter.
+fn history_page<T>(
+    records: impl Iterator<Item = (OffsetDateTime, String, T)>,
+    scope: &HistoryScope<'_>,
+    page: &PageRequest,
+) -> Result<Page<T>, StoreError> {
+    let limit = keys::check_limit(page.limit)? as usize;
+    let after = page
+        .cursor
+        .as_deref()
+        .map(|c| keys::decode_history_cursor(c, scope))
+        .transpose()?;
+    let key = |p: &HistoryPosition| (p.created_at.clone(), p.id.clone());
+    let mut rows: Vec<(HistoryPosition, T)> = records
+        .map(|(at, id, r)| {
+            let created_at = keys::sort_time(at);
+            (HistoryPosition { created_at, id }, r)
+        })
+        .filter(|(p, _)| after.as_ref().is_none_or(|a| key(p) < key(a)))
+        .collect();
+    rows.sort_by_key(|(p, _)| std::cmp::Reverse(key(p)));
+    rows.truncate(limit + 1);
+    let next = if rows.len() > limit {
+        rows.truncate(limit);
+        rows.last()
+            .map(|(p, _)| keys::encode_history_cursor(scope, p))
+    } else {
+        None
+    };
+    Ok(Page {
+        items: rows.into_iter().map(|(_, r)| r).collect(),
+        next,
     })
 }
 

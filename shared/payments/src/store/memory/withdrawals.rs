@@ -3,12 +3,12 @@
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
-use super::{MemoryStore, State, conflict, open_page};
-use crate::ids::WithdrawalId;
+use super::{MemoryStore, State, conflict, history_page, open_page};
+use crate::ids::{Label, WithdrawalId};
 use crate::status::{StateMachine, WithdrawalStatus};
 use crate::store::{
     EntryKind, LedgerEntry, NewWithdrawal, Page, PageRequest, SettleOutcome, StoreError,
-    Withdrawal, WithdrawalStore, check_withdrawal_mark,
+    Withdrawal, WithdrawalStore, check_withdrawal_mark, keys,
 };
 
 #[async_trait]
@@ -96,6 +96,26 @@ impl WithdrawalStore for MemoryStore {
             Some(reason),
             at,
         )
+    }
+
+    async fn list_user_withdrawals(
+        &self,
+        label: &Label,
+        status: Option<WithdrawalStatus>,
+        page: PageRequest,
+    ) -> Result<Page<Withdrawal>, StoreError> {
+        let scope = keys::HistoryScope {
+            label,
+            list: keys::HistoryList::Withdrawals,
+            status: status.map(WithdrawalStatus::as_str),
+        };
+        let st = self.lock();
+        let records = st
+            .withdrawals
+            .values()
+            .filter(|w| w.label == *label && status.is_none_or(|s| w.status == s))
+            .map(|w| (w.created_at, w.id.as_str().to_string(), w.clone()));
+        history_page(records, &scope, &page)
     }
 
     async fn list_open_withdrawals(
