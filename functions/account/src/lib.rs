@@ -6,10 +6,10 @@ use std::sync::Arc;
 
 use axum::extract::{RawQuery, State};
 use axum::routing::get;
-use axum::{Extension, Json, Router};
+use axum::{Json, Router};
 use service::account::{self, Balances, HistoryQuery, Ledger};
 use service::deposits::history::{self as deposit_history, DepositList};
-use service::http::{AuthSettings, Principal, query_param};
+use service::http::{Principal, api, query_param};
 use service::withdrawals::{self, WithdrawalList};
 use service::{ApiError, Deps};
 
@@ -22,16 +22,12 @@ pub const ROUTES: &[(&str, &str)] = &[
 ];
 
 pub fn router(deps: Arc<Deps>) -> Router {
-    let auth = AuthSettings {
-        claim: deps.settings.auth_claim.clone(),
-    };
-    Router::new()
+    let routes = Router::new()
         .route("/v1/balance", get(balance))
         .route("/v1/ledger", get(ledger))
         .route("/v1/deposits", get(list_deposits))
-        .route("/v1/withdrawals", get(list_withdrawals))
-        .layer(Extension(auth))
-        .with_state(deps)
+        .route("/v1/withdrawals", get(list_withdrawals));
+    api(routes, deps)
 }
 
 async fn balance(

@@ -3,14 +3,14 @@
 
 use std::sync::Arc;
 
-use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::routing::{get, post, put};
-use axum::{Extension, Json, Router};
+use axum::{Json, Router};
 use service::account::parse_limit;
 use service::admin::{
     self, GatewayBalances, MethodSwitchView, MethodSwitches, ReconciliationReport, SetMethod,
 };
-use service::http::{Admin, ApiJson, AuthSettings, MAX_BODY_BYTES, query_param};
+use service::http::{Admin, ApiJson, api, query_param};
 use service::postbacks::review::{self, Resolve, UnbookedList, UnbookedView};
 use service::withdrawals::attention::{self, AttentionList, AttentionView, ResolveWithdrawal};
 use service::{ApiError, Deps};
@@ -28,10 +28,7 @@ pub const ROUTES: &[(&str, &str)] = &[
 ];
 
 pub fn router(deps: Arc<Deps>) -> Router {
-    let auth = AuthSettings {
-        claim: deps.settings.auth_claim.clone(),
-    };
-    Router::new()
+    let routes = Router::new()
         .route("/v1/admin/payment-methods", get(list_methods))
         .route("/v1/admin/payment-methods/{wallet_type}", put(set_method))
         .route("/v1/admin/gateway-balance", get(gateway_balance))
@@ -45,12 +42,8 @@ pub fn router(deps: Arc<Deps>) -> Router {
         .route(
             "/v1/admin/withdrawals/{id}/resolve",
             post(resolve_withdrawal),
-        )
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(Extension(auth))
-        // The `Admin` extractor refuses IAM callers when this list is missing.
-        .layer(Extension(deps.settings.admin_principals.clone()))
-        .with_state(deps)
+        );
+    api(routes, deps)
 }
 
 async fn list_methods(
@@ -127,6 +120,7 @@ async fn resolve_withdrawal(
 mod tests {
     use std::sync::Arc;
 
+    use axum::Extension;
     use axum::body::Body;
     use axum::http::{Request, StatusCode};
     use payments::store::memory::MemoryStore;

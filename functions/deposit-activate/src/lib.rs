@@ -3,28 +3,22 @@
 
 use std::sync::Arc;
 
-use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Request, State};
+use axum::extract::{FromRequest, Multipart, Path, Request, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::routing::post;
-use axum::{Extension, Json, Router};
+use axum::{Json, Router};
 use paykassma::client::Screenshot;
 use serde::Deserialize;
 use service::deposits::activate::{self, Activated, Activation};
-use service::http::{ApiJson, AuthSettings, MAX_BODY_BYTES, Principal};
+use service::http::{ApiJson, Principal, api};
 use service::{ApiError, Deps};
 
 /// Every route this function serves (method, path), for the OpenAPI check.
 pub const ROUTES: &[(&str, &str)] = &[("POST", "/v1/deposits/{id}/activate")];
 
 pub fn router(deps: Arc<Deps>) -> Router {
-    let auth = AuthSettings {
-        claim: deps.settings.auth_claim.clone(),
-    };
-    Router::new()
-        .route("/v1/deposits/{id}/activate", post(activate_deposit))
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(Extension(auth))
-        .with_state(deps)
+    let routes = Router::new().route("/v1/deposits/{id}/activate", post(activate_deposit));
+    api(routes, deps)
 }
 
 #[derive(Deserialize)]

@@ -3,15 +3,15 @@
 
 use std::sync::Arc;
 
-use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::{Json, Router};
 use payments::Currency;
 use serde_json::json;
 use service::deposits::{create, read};
-use service::http::{ApiJson, AuthSettings, IdempotencyKey, MAX_BODY_BYTES, Principal};
+use service::http::{ApiJson, IdempotencyKey, Principal, api, query_param};
 use service::{ApiError, Deps, methods};
 
 /// Every route this function serves (method, path), for the OpenAPI check.
@@ -24,24 +24,13 @@ pub const ROUTES: &[(&str, &str)] = &[
 ];
 
 pub fn router(deps: Arc<Deps>) -> Router {
-    let auth = AuthSettings {
-        claim: deps.settings.auth_claim.clone(),
-    };
-    Router::new()
+    let routes = Router::new()
         .route("/v1/payment-methods", get(payment_methods))
         .route("/v1/deposits", post(create_deposit))
         .route("/v1/deposits/{id}", get(get_deposit))
         .route("/v1/deposits/{id}/qr.svg", get(qr_svg))
-        .route("/v1/deposits/{id}/qr.png", get(qr_png))
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(Extension(auth))
-        .with_state(deps)
-}
-
-fn query_param(query: Option<&str>, name: &str) -> Option<String> {
-    url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.into_owned())
+        .route("/v1/deposits/{id}/qr.png", get(qr_png));
+    api(routes, deps)
 }
 
 async fn payment_methods(

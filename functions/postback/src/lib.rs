@@ -4,21 +4,19 @@
 
 use std::sync::Arc;
 
-use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::extract::{Request, State};
 use axum::routing::post;
 use axum::{Json, Router};
 use serde_json::{Value, json};
-use service::http::{MAX_BODY_BYTES, SourceIp, read_body};
+use service::http::{SourceIp, api, read_body};
 use service::{ApiError, Deps, postbacks};
 
 /// Every route this function serves (method, path), for the OpenAPI check.
 pub const ROUTES: &[(&str, &str)] = &[("POST", "/v1/postbacks/paykassma")];
 
 pub fn router(deps: Arc<Deps>) -> Router {
-    Router::new()
-        .route("/v1/postbacks/paykassma", post(receive))
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .with_state(deps)
+    let routes = Router::new().route("/v1/postbacks/paykassma", post(receive));
+    api(routes, deps)
 }
 
 async fn receive(

@@ -15,8 +15,14 @@ async fn main() -> Result<(), lambda_runtime::Error> {
             let deps = deps.clone();
             // Gateway calls end before the function's deadline, so the run can record them.
             let budget = service::http::deadline::budget(event.context.deadline);
+            // Its log lines carry the invocation's request id, as the HTTP functions' do.
+            let request_id = event.context.request_id.clone();
             async move {
-                service::http::deadline::within(budget, reconcile::handle(&deps, event.payload))
+                let run = service::http::deadline::within(
+                    budget,
+                    reconcile::handle(&deps, event.payload),
+                );
+                service::http::request_id::scope(&request_id, run)
                     .await
                     .map_err(|e| lambda_runtime::Error::from(e.to_string()))
             }

@@ -3,12 +3,12 @@
 
 use std::sync::Arc;
 
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
-use service::http::{ApiJson, AuthSettings, IdempotencyKey, MAX_BODY_BYTES, Principal};
+use axum::{Json, Router};
+use service::http::{ApiJson, IdempotencyKey, Principal, api};
 use service::withdrawals::{self, WithdrawalBody, WithdrawalView};
 use service::{ApiError, Deps};
 
@@ -16,15 +16,10 @@ use service::{ApiError, Deps};
 pub const ROUTES: &[(&str, &str)] = &[("POST", "/v1/withdrawals"), ("GET", "/v1/withdrawals/{id}")];
 
 pub fn router(deps: Arc<Deps>) -> Router {
-    let auth = AuthSettings {
-        claim: deps.settings.auth_claim.clone(),
-    };
-    Router::new()
+    let routes = Router::new()
         .route("/v1/withdrawals", post(submit))
-        .route("/v1/withdrawals/{id}", get(read))
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(Extension(auth))
-        .with_state(deps)
+        .route("/v1/withdrawals/{id}", get(read));
+    api(routes, deps)
 }
 
 async fn submit(
@@ -56,6 +51,7 @@ async fn read(
 mod tests {
     use std::sync::Arc;
 
+    use axum::Extension;
     use axum::body::Body;
     use axum::http::{Request, StatusCode};
 

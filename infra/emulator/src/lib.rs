@@ -206,7 +206,10 @@ pub struct Function {
     started: Instant,
     /// Exec to the first completed invocation.
     pub cold_start: Option<Duration>,
-    stderr_log: Arc<Mutex<String>>,
+    /// What the process wrote, stdout and stderr, line by line (its logs).
+    log: Arc<Mutex<String>>,
+    /// The request id of the last invocation (Lambda's `Lambda-Runtime-Aws-Request-Id`).
+    last_request_id: Option<String>,
 }
 
 impl Function {
@@ -231,7 +234,7 @@ impl Function {
             .env("AWS_DEFAULT_REGION", "us-east-1")
             .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdin(Stdio::null())
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true);
         let started = Instant::now();
@@ -239,25 +242,20 @@ impl Function {
             binary: binary.display().to_string(),
             source,
         })?;
-        let stderr_log = Arc::new(Mutex::new(String::new()));
+        let log = Arc::new(Mutex::new(String::new()));
+        if let Some(stdout) = child.stdout.take() {
+            tokio::spawn(collect(stdout, log.clone()));
+        }
         if let Some(stderr) = child.stderr.take() {
-            let log = stderr_log.clone();
-            tokio::spawn(async move {
-                use tokio::io::AsyncBufReadExt;
-                let mut lines = tokio::io::BufReader::new(stderr).lines();
-                while let Ok(Some(line)) = lines.next_line().await {
-                    let mut l = log.lock().unwrap_or_else(|p| p.into_inner());
-                    l.push_str(&line);
-                    l.push('\n');
-                }
-            });
+            tokio::spawn(collect(stderr, log.clone()));
         }
         Ok(Self {
             emulator,
             child,
             started,
             cold_start: None,
-            stderr_log,
+            log,
+            last_request_id: None,
         })
     }
 
@@ -268,6 +266,7 @@ impl Function {
         timeout: Duration,
     ) -> Result<Outcome, EmulatorError> {
         let request_id = uuid::Uuid::new_v4().to_string();
+        self.last_request_id = Some(request_id.clone());
         let (tx, rx) = oneshot::channel();
         self.emulator
             .shared
@@ -289,7 +288,7 @@ impl Function {
             status = self.child.wait() => {
                 let status = status.map_or_else(|e| e.to_string(), |s| s.to_string());
                 return Err(self.emulator.init_error().map_or_else(
-                    || EmulatorError::Exited(format!("{status}; stderr: {}", self.stderr())),
+                    || EmulatorError::Exited(format!("{status}; output: {}", self.logs())),
                     EmulatorError::InitError,
                 ));
             }
@@ -307,12 +306,14 @@ impl Function {
         }
     }
 
-    /// Everything the process wrote to stderr so far (its logs).
-    pub fn stderr(&self) -> String {
-        self.stderr_log
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+    /// Everything the process wrote so far, stdout and stderr (its logs).
+    pub fn logs(&self) -> String {
+        self.log.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// The request id the last [`Self::invoke`] gave its event.
+    pub fn last_request_id(&self) -> Option<&str> {
+        self.last_request_id.as_deref()
     }
 
     /// Peak resident set size in KiB (`VmHWM`), read from `/proc` while the process lives.
@@ -323,5 +324,16 @@ impl Function {
             .lines()
             .find_map(|l| l.strip_prefix("VmHWM:"))
             .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+    }
+}
+
+/// Appends each line `stream` yields to `log`, until it closes.
+async fn collect(stream: impl tokio::io::AsyncRead + Unpin, log: Arc<Mutex<String>>) {
+    use tokio::io::AsyncBufReadExt;
+    let mut lines = tokio::io::BufReader::new(stream).lines();
+    while let Ok(Some(line)) = lines.next_line().await {
+        let mut l = log.lock().unwrap_or_else(|p| p.into_inner());
+        l.push_str(&line);
+        l.push('\n');
     }
 }

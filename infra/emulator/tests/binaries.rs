@@ -142,6 +142,17 @@ async fn real_binaries_answer_real_events() {
     );
     assert_eq!(status, 401, "{body}");
     assert_eq!(body["error"]["code"], "unauthenticated");
+    // The error names Lambda's request id, and so does the function's log line about it.
+    let request_id = account.last_request_id().expect("invoked").to_string();
+    assert_eq!(body["error"]["request_id"], request_id.as_str(), "{body}");
+    let logged = account.logs();
+    let refusal = logged
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|l| l["code"] == "unauthenticated")
+        .unwrap_or_else(|| panic!("no log line of the refusal in:\n{logged}"));
+    assert_eq!(refusal["requestId"], request_id.as_str(), "{refusal}");
+    assert_eq!(refusal["level"], "INFO", "{refusal}");
     let (status, body) = http_answer(
         account
             .invoke(event("apigw-v2-get-balance.json"), INVOKE_TIMEOUT)
@@ -309,7 +320,7 @@ async fn real_binaries_answer_real_events() {
     assert!(
         matches!(outcome, Outcome::Response(_)),
         "reconcile failed: {outcome:?}\n{}",
-        reconcile.stderr()
+        reconcile.logs()
     );
     report.record(&reconcile, "reconcile");
 

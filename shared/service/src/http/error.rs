@@ -141,6 +141,8 @@ struct Inner<'a> {
     message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     fields: Option<&'a BTreeMap<String, String>>,
+    /// Outside a request (a unit test calling `into_response`): "none".
+    request_id: std::sync::Arc<str>,
 }
 
 impl IntoResponse for ApiError {
@@ -158,6 +160,7 @@ impl IntoResponse for ApiError {
                 code: self.code(),
                 message: self.to_string(),
                 fields: self.fields(),
+                request_id: super::request_id::current().unwrap_or_else(|| "none".into()),
             },
         };
         (status, Json(body)).into_response()

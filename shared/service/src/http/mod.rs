@@ -1,11 +1,16 @@
-//! HTTP plumbing shared by every function's router: errors mapped to statuses in one place,
-//! identity from the authorizer, JSON bodies with field-level errors, idempotency keys.
+//! HTTP plumbing shared by every function's router: the shared layers (`app`), errors mapped to
+//! statuses in one place, identity from the authorizer, JSON bodies with field-level errors,
+//! idempotency keys, request ids and the CORS rules.
 
+mod app;
+pub mod cors;
 pub mod deadline;
 mod error;
 mod json;
 mod principal;
+pub mod request_id;
 
+pub use app::api;
 pub use deadline::with_lambda_deadline;
 pub use error::ApiError;
 pub use json::{ApiJson, IdempotencyKey, MAX_BODY_BYTES, parse_json, read_body};
