@@ -184,7 +184,21 @@ async fn upi_s_shows_a_scannable_qr_and_is_credited_on_completion() {
 
     let (status, ct, svg) = erin.get_bytes(&format!("/v1/deposits/{id}/qr.svg")).await;
     assert_eq!((status, ct.as_str()), (StatusCode::OK, "image/svg+xml"));
-    assert!(String::from_utf8(svg).unwrap().contains("<svg"));
+    let svg = String::from_utf8(svg).unwrap();
+    assert!(svg.contains("<svg"));
+    // The same image inline, for an <img src> without a bearer token; a replay carries it too.
+    let inline = created["qr"]["svg_data_url"].as_str().expect("an inline QR");
+    let encoded = inline.strip_prefix("data:image/svg+xml;base64,").unwrap();
+    use base64::Engine as _;
+    let decoded_svg = base64::engine::general_purpose::STANDARD.decode(encoded).unwrap();
+    assert_eq!(String::from_utf8(decoded_svg).unwrap(), svg);
+    let replayed = erin
+        .deposit(
+            "k-1",
+            json!({"wallet_type":"upi_s","amount":"199.99","currency":"INR"}),
+        )
+        .await;
+    assert_eq!(replayed["qr"]["svg_data_url"], inline);
     let (status, ct, png) = erin.get_bytes(&format!("/v1/deposits/{id}/qr.png")).await;
     assert_eq!((status, ct.as_str()), (StatusCode::OK, "image/png"));
     let img = image::load_from_memory(&png).unwrap().to_luma8();
@@ -198,8 +212,11 @@ async fn upi_s_shows_a_scannable_qr_and_is_credited_on_completion() {
     assert_eq!(read["status"], "pending");
     h.sandbox(&format!("/_sandbox/deposits/{id}/complete"), json!({}))
         .await;
-    h.wait_deposit_status("erin", &id, "credited").await;
+    let credited = h.wait_deposit_status("erin", &id, "credited").await;
     assert_eq!(h.balance("erin", "INR").await, "199.99");
+    // Paid: nothing to scan any more, so no inline image (the QR routes still answer).
+    assert!(credited["qr"]["data"].is_string(), "{credited}");
+    assert!(credited["qr"].get("svg_data_url").is_none(), "{credited}");
 }
 
 #[tokio::test]

@@ -3,7 +3,7 @@
 //! is not always what a frontend wants (size, vector output).
 //!
 //! Both renderers use error correction level M, a quiet zone of 4 modules (the QR standard's
-//! minimum, needed by phone scanners) and 8 units per module, so a typical UPI link
+//! minimum, needed by phone scanners) and 8 pixels per module, so a typical UPI link
 //! (version 5-7, 37-45 modules) comes out around 360-420 px: sharp on a phone screen without
 //! scaling.
 
@@ -12,8 +12,11 @@ use std::io::Cursor;
 use image::{ImageFormat, Luma};
 use qrcode::{EcLevel, QrCode};
 
-/// Pixels (PNG) or user units (SVG) per QR module.
+/// Pixels per QR module (the PNG's, and the SVG's drawn size).
 pub const MODULE_SIZE: u32 = 8;
+
+/// Modules of white around the code: the QR standard's minimum, which phone scanners need.
+const QUIET_ZONE: usize = 4;
 
 /// Why a QR code could not be made.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -42,16 +45,48 @@ fn encode(data: &str) -> Result<QrCode, QrError> {
     })
 }
 
-/// An SVG document (black modules on white, `viewBox` set, quiet zone included) encoding `data`.
+/// An SVG document (black modules on white, quiet zone included) encoding `data`: one unit
+/// per module in the `viewBox`, drawn [`MODULE_SIZE`] pixels wide, each row's runs of dark
+/// modules as one rectangle. About 6 KB for a UPI link (the `qrcode` crate's renderer, a
+/// rectangle per module at pixel coordinates, made 16 KB), which matters because deposit
+/// answers carry it inline.
 pub fn to_svg(data: &str) -> Result<String, QrError> {
+    use std::fmt::Write as _;
     let code = encode(data)?;
-    Ok(code
-        .render::<qrcode::render::svg::Color<'_>>()
-        .quiet_zone(true)
-        .module_dimensions(MODULE_SIZE, MODULE_SIZE)
-        .dark_color(qrcode::render::svg::Color("#000000"))
-        .light_color(qrcode::render::svg::Color("#ffffff"))
-        .build())
+    let width = code.width();
+    let colors = code.to_colors();
+    let side = width + 2 * QUIET_ZONE;
+    let pixels = side as u32 * MODULE_SIZE;
+    let mut path = String::with_capacity(width * width / 2);
+    for (y, row) in colors.chunks(width).enumerate() {
+        let mut x = 0;
+        while x < width {
+            if row[x] != qrcode::Color::Dark {
+                x += 1;
+                continue;
+            }
+            let start = x;
+            while x < width && row[x] == qrcode::Color::Dark {
+                x += 1;
+            }
+            let (left, top) = (start + QUIET_ZONE, y + QUIET_ZONE);
+            let _ = write!(path, "M{left} {top}h{}v1H{left}z", x - start);
+        }
+    }
+    Ok(format!(
+        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{pixels}" height="{pixels}" viewBox="0 0 {side} {side}" shape-rendering="crispEdges"><rect width="{side}" height="{side}" fill="#fff"/><path fill="#000" d="{path}"/></svg>"##
+    ))
+}
+
+/// [`to_svg`] as a `data:image/svg+xml;base64,...` URL: an `<img src>` shows it with no
+/// request of its own (so no bearer token is needed to show a QR code).
+pub fn to_svg_data_url(data: &str) -> Result<String, QrError> {
+    use base64::Engine as _;
+    let svg = to_svg(data)?;
+    Ok(format!(
+        "data:image/svg+xml;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(svg)
+    ))
 }
 
 /// A greyscale PNG (black modules on white, quiet zone included) encoding `data`.
@@ -69,12 +104,12 @@ pub fn to_png(data: &str) -> Result<Vec<u8>, QrError> {
     Ok(out.into_inner())
 }
 
-/// The side of the rendered image, in pixels (PNG) or user units (SVG), for `data`.
+/// The side of the rendered image, in pixels (the PNG's, and the SVG's `width`), for `data`.
 pub fn image_side(data: &str) -> Result<u32, QrError> {
     let code = encode(data)?;
     // `width()` is at most 177 modules (version 40), so the cast cannot truncate.
     let modules = code.width() as u32;
-    Ok((modules + 2 * 4) * MODULE_SIZE)
+    Ok((modules + 2 * QUIET_ZONE as u32) * MODULE_SIZE)
 }
 
 #[cfg(test)]
@@ -127,10 +162,13 @@ mod tests {
     fn svg_is_a_complete_document_with_every_dark_module() {
         let svg = to_svg(SEED).unwrap();
         let side = image_side(SEED).unwrap();
-        assert!(svg.contains("<svg"), "{svg}");
-        assert!(svg.trim_end().ends_with("</svg>"));
+        let modules = side / MODULE_SIZE;
+        assert!(svg.starts_with("<svg"), "{svg}");
+        assert!(svg.ends_with("</svg>"));
         assert!(
-            svg.contains(&format!(r#"viewBox="0 0 {side} {side}""#)),
+            svg.contains(&format!(
+                r#"width="{side}" height="{side}" viewBox="0 0 {modules} {modules}""#
+            )),
             "{svg}"
         );
         let dark = QrCode::with_error_correction_level(SEED, EcLevel::M)
@@ -139,16 +177,15 @@ mod tests {
             .into_iter()
             .filter(|c| *c == qrcode::Color::Dark)
             .count();
-        // One `M` (move-to) per dark module in the path data.
-        let path = svg.split(" d=\"").nth(1).unwrap();
-        assert_eq!(path.matches('M').count(), dark);
-        assert!(dark > 100);
+        // The runs' widths add up to the dark modules, in fewer rectangles than modules.
+        let runs = runs(&svg);
+        assert_eq!(runs.iter().map(|r| r[2]).sum::<u32>() as usize, dark);
+        assert!(runs.len() < dark * 2 / 3, "{} runs, {dark} modules", runs.len());
+        assert!(svg.len() < 6_000, "{} bytes", svg.len());
     }
 
-    /// Paints the SVG's path (`M{x} {y}h{w}v{h}H{x}V{y}` rectangles, the only shape the
-    /// renderer emits) onto a white bitmap, so the SVG itself can be scanned.
-    fn rasterize_svg(svg: &str, side: u32) -> image::GrayImage {
-        let mut img = image::GrayImage::from_pixel(side, side, Luma([255]));
+    /// `[x, y, w]` of each `M{x} {y}h{w}v1H{x}z` run, the only shape the renderer draws.
+    fn runs(svg: &str) -> Vec<[u32; 3]> {
         let path = svg
             .split(" d=\"")
             .nth(1)
@@ -156,17 +193,30 @@ mod tests {
             .split('"')
             .next()
             .unwrap();
-        for rect in path.split('M').filter(|r| !r.is_empty()) {
-            let nums: Vec<u32> = rect
-                .split(|c: char| !c.is_ascii_digit())
-                .filter(|n| !n.is_empty())
-                .map(|n| n.parse().unwrap())
-                .collect();
-            let [x, y, w, h, ..] = nums[..] else {
-                panic!("unexpected path segment {rect:?}")
-            };
-            for py in y..y + h {
-                for px in x..x + w {
+        path.split('M')
+            .filter(|r| !r.is_empty())
+            .map(|run| {
+                let nums: Vec<u32> = run
+                    .split(|c: char| !c.is_ascii_digit())
+                    .filter(|n| !n.is_empty())
+                    .map(|n| n.parse().unwrap())
+                    .collect();
+                let [x, y, w, 1, x2] = nums[..] else {
+                    panic!("unexpected path segment {run:?}")
+                };
+                assert_eq!(x, x2, "{run:?}");
+                [x, y, w]
+            })
+            .collect()
+    }
+
+    /// Paints the SVG's runs onto a white bitmap at [`MODULE_SIZE`], so the SVG itself can be
+    /// scanned.
+    fn rasterize_svg(svg: &str, side: u32) -> image::GrayImage {
+        let mut img = image::GrayImage::from_pixel(side, side, Luma([255]));
+        for [x, y, w] in runs(svg) {
+            for py in y * MODULE_SIZE..(y + 1) * MODULE_SIZE {
+                for px in x * MODULE_SIZE..(x + w) * MODULE_SIZE {
                     img.put_pixel(px, py, Luma([0]));
                 }
             }
@@ -184,6 +234,18 @@ mod tests {
             assert_eq!(grids.len(), 1);
             assert_eq!(grids[0].decode().unwrap().1, data);
         }
+    }
+
+    #[test]
+    fn the_data_url_is_the_svg() {
+        use base64::Engine as _;
+        let url = to_svg_data_url(SEED).unwrap();
+        let encoded = url.strip_prefix("data:image/svg+xml;base64,").unwrap();
+        let svg = base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .unwrap();
+        assert_eq!(String::from_utf8(svg).unwrap(), to_svg(SEED).unwrap());
+        assert_eq!(to_svg_data_url(""), Err(QrError::Empty));
     }
 
     #[test]

@@ -181,7 +181,7 @@ fn replay(record: &IdempotencyRecord, hash: &str) -> Result<Created, ApiError> {
         .map_err(|e| ApiError::Internal(format!("stored idempotent answer: {e}")))?;
     Ok(Created {
         status: stored.status,
-        deposit: stored.body,
+        deposit: stored.body.with_inline_qr(),
         replayed: true,
     })
 }
@@ -246,7 +246,7 @@ pub async fn create(
     let body = view(deps, &deposit);
     let stored = Stored {
         status: 201,
-        body: body.clone(),
+        body: body.clone().without_inline_qr(),
     };
     let now = deps.clock.now();
     let record = IdempotencyRecord {

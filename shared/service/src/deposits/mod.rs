@@ -9,6 +9,7 @@ pub mod flow;
 pub mod history;
 pub mod read;
 
+use payments::DepositStatus;
 use payments::money::at_scale;
 use payments::store::Deposit;
 use serde::Serialize;
@@ -61,8 +62,32 @@ pub struct DeepLinksView {
 pub struct QrView {
     /// The `upi://pay?...` link the QR code encodes.
     pub data: String,
+    /// The code as a `data:` URL, while the deposit awaits payment: a page shows it with no
+    /// request of its own. Rendered for each answer, never stored (it is ~4x `data`'s size).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub svg_data_url: Option<String>,
     pub svg_url: String,
     pub png_url: String,
+}
+
+impl DepositView {
+    /// The view with its QR code inline when it awaits payment (`pending`).
+    pub fn with_inline_qr(mut self) -> Self {
+        if self.status == DepositStatus::Pending.as_str()
+            && let Some(qr) = &mut self.qr
+        {
+            qr.svg_data_url = paykassma::qr::to_svg_data_url(&qr.data).ok();
+        }
+        self
+    }
+
+    /// The view without the inline QR code: what an idempotency record keeps.
+    pub fn without_inline_qr(mut self) -> Self {
+        if let Some(qr) = &mut self.qr {
+            qr.svg_data_url = None;
+        }
+        self
+    }
 }
 
 /// The deposit's flow, read from its `details`.
@@ -89,6 +114,7 @@ pub fn view(deps: &Deps, d: &Deposit) -> DepositView {
         Some(Flow::Qr { qr_data, .. }) => {
             qr = Some(QrView {
                 data: qr_data.clone(),
+                svg_data_url: None,
                 svg_url: link(deps, &format!("/v1/deposits/{}/qr.svg", d.id.as_str())),
                 png_url: link(deps, &format!("/v1/deposits/{}/qr.png", d.id.as_str())),
             });
@@ -107,7 +133,7 @@ pub fn view(deps: &Deps, d: &Deposit) -> DepositView {
         }) => payment_url = Some(url.clone()),
         None => {}
     }
-    DepositView {
+    let view = DepositView {
         id: d.id.as_str().to_string(),
         status: d.status.as_str().to_string(),
         wallet_type: d.wallet_type.clone(),
@@ -129,5 +155,6 @@ pub fn view(deps: &Deps, d: &Deposit) -> DepositView {
             .created_at
             .format(&time::format_description::well_known::Rfc3339)
             .unwrap_or_default(),
-    }
+    };
+    view.with_inline_qr()
 }
