@@ -1,5 +1,6 @@
-//! `deposit-create`: the payment methods on offer, deposit creation (every documented flow),
-//! deposit reads and their QR codes. Handlers parse, authorize, call one use case.
+//! `deposit-create`: the payment methods on offer, the user's savings per method, deposit
+//! creation (every documented flow), deposit reads and their QR codes. Handlers parse,
+//! authorize, call one use case.
 
 use std::sync::Arc;
 
@@ -10,13 +11,14 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use payments::Currency;
 use serde_json::json;
-use service::deposits::{create, read};
+use service::deposits::{create, read, savings};
 use service::http::{ApiJson, IdempotencyKey, Principal, api, query_param};
 use service::{ApiError, Deps, methods};
 
 /// Every route this function serves (method, path), for the OpenAPI check.
 pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/payment-methods"),
+    ("GET", "/v1/savings"),
     ("POST", "/v1/deposits"),
     ("GET", "/v1/deposits/{id}"),
     ("GET", "/v1/deposits/{id}/qr.svg"),
@@ -26,6 +28,7 @@ pub const ROUTES: &[(&str, &str)] = &[
 pub fn router(deps: Arc<Deps>) -> Router {
     let routes = Router::new()
         .route("/v1/payment-methods", get(payment_methods))
+        .route("/v1/savings", get(savings))
         .route("/v1/deposits", post(create_deposit))
         .route("/v1/deposits/{id}", get(get_deposit))
         .route("/v1/deposits/{id}/qr.svg", get(qr_svg))
@@ -44,6 +47,22 @@ async fn payment_methods(
         Currency::parse(&code).map_err(|e| ApiError::validation("currency", e.to_string()))?;
     let list = methods::available(&deps, currency, &label).await?;
     Ok(Json(json!({ "methods": list })))
+}
+
+async fn savings(
+    State(deps): State<Arc<Deps>>,
+    Principal(label): Principal,
+    RawQuery(query): RawQuery,
+) -> Result<Json<savings::SavingsView>, ApiError> {
+    let param = |name| query_param(query.as_deref(), name);
+    savings::get(
+        &deps,
+        &label,
+        param("wallet_type").as_deref(),
+        param("currency").as_deref(),
+    )
+    .await
+    .map(Json)
 }
 
 async fn create_deposit(

@@ -367,6 +367,7 @@ struct BehaviourBody {
     withdrawal_lookup: Option<crate::state::WithdrawalLookup>,
     limits_keys: Option<crate::state::LimitsKeys>,
     limits_unit: Option<crate::state::LimitsUnit>,
+    savings_activation: Option<crate::state::SavingsActivation>,
 }
 
 async fn set_behaviour(
@@ -389,6 +390,9 @@ async fn set_behaviour(
     }
     if let Some(v) = body.limits_unit {
         b.limits_unit = v;
+    }
+    if let Some(v) = body.savings_activation {
+        b.savings_activation = v;
     }
     Json(json!(*b)).into_response()
 }

@@ -227,6 +227,22 @@ pub struct Behaviour {
     pub withdrawal_lookup: WithdrawalLookup,
     pub limits_keys: LimitsKeys,
     pub limits_unit: LimitsUnit,
+    pub savings_activation: SavingsActivation,
+}
+
+/// How `transaction/activate` answers a payment found below the method's minimum deposit, which
+/// goes into the label's savings with no postback yet (the documents do not show this answer).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SavingsActivation {
+    /// `{"status":"ok","deposit":true,"deposit_amount":..}`, as for a credited payment: the
+    /// payment was found (and saved).
+    #[default]
+    DepositTrue,
+    /// `{"status":"ok","deposit":false,..}`: found, not deposited.
+    DepositFalse,
+    /// `{"status":"possible_transaction_created",..}`: as if not seen yet.
+    Possible,
 }
 
 /// The keys of `payment-systems/available`'s `limits`.

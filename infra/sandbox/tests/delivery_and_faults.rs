@@ -390,7 +390,7 @@ async fn behaviours_the_documents_leave_open_are_played_on_request() {
     assert_eq!(s, 200);
     assert_eq!(
         b,
-        json!({"repeated_withdrawal_id":"refused","paging":"honoured","withdrawal_lookup":"documented","limits_keys":"family","limits_unit":"major"})
+        json!({"repeated_withdrawal_id":"refused","paging":"honoured","withdrawal_lookup":"documented","limits_keys":"family","limits_unit":"major","savings_activation":"deposit_true"})
     );
     let body = json!({"withdrawal_id":"rep-1","payment_system":"paytm","amount":100,"currency_code":"INR","label":"55","is_test":true,"account_number":"9999999999"});
     assert_eq!(env.withdraw(body.clone()).await.1["status"], "ok");

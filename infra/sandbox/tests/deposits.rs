@@ -518,6 +518,66 @@ async fn savings_below_the_minimum_send_one_postback_with_every_entry() {
     );
 }
 
+/// The documents do not show how activation answers a payment that goes into savings: the
+/// sandbox plays each plausible answer, and the payment is saved (no postback) under each.
+#[tokio::test]
+async fn a_saved_payments_activation_is_answered_as_the_behaviour_says() {
+    for (behaviour, status, deposit) in [
+        ("deposit_true", "ok", Some(true)),
+        ("deposit_false", "ok", Some(false)),
+        ("possible", "possible_transaction_created", None),
+    ] {
+        let env = Env::start().await;
+        env.control(
+            "/_sandbox/behaviour",
+            json!({ "savings_activation": behaviour }),
+        )
+        .await;
+        env.control(
+            "/_sandbox/payments",
+            json!({"wallet_type":"paytm","key1":"PT-9","amount":120,"currency_code":"INR"}),
+        )
+        .await;
+        let (_, body) = env
+            .post(
+                &env.api("/api/v1/transaction/activate"),
+                json!({"currency_code":"INR","wallet_type":"paytm","label":"55","key1":"PT-9","amount":120,"custom_transaction_id":"sa-1"}),
+            )
+            .await;
+        assert_eq!(body["status"], status, "{behaviour}: {body}");
+        assert_eq!(body["deposit"].as_bool(), deposit, "{behaviour}: {body}");
+        let (_, info) = env
+            .get(&env.api("/api/v1/deposit-info?label=55&wallet_type=paytm&currency=INR"))
+            .await;
+        assert_eq!(info["stockpiling_sum"], 120, "{behaviour}: {info}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        assert!(env.receiver.bodies().is_empty(), "{behaviour}: no postback");
+    }
+    // A payment at the minimum or above is answered as credited whatever the behaviour.
+    let env = Env::start().await;
+    env.control(
+        "/_sandbox/behaviour",
+        json!({"savings_activation": "possible"}),
+    )
+    .await;
+    env.control(
+        "/_sandbox/payments",
+        json!({"wallet_type":"paytm","key1":"PT-8","amount":150,"currency_code":"INR"}),
+    )
+    .await;
+    let (_, body) = env
+        .post(
+            &env.api("/api/v1/transaction/activate"),
+            json!({"currency_code":"INR","wallet_type":"paytm","label":"55","key1":"PT-8","amount":150,"custom_transaction_id":"sa-2"}),
+        )
+        .await;
+    assert_eq!(
+        (body["status"].as_str(), body["deposit"].as_bool()),
+        (Some("ok"), Some(true))
+    );
+    env.receiver.wait_for(1).await;
+}
+
 #[tokio::test]
 async fn window_payment_uses_the_saved_custom_id() {
     let env = Env::start().await;

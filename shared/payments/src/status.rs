@@ -53,6 +53,10 @@ pub enum DepositStatus {
     Processing,
     /// The gateway answered `possible_transaction_created`: not seen yet, may still arrive.
     Possible,
+    /// The payment was below the method's minimum deposit and went into the user's savings at
+    /// the gateway ("stockpiling"): no postback until the savings reach the minimum, then one
+    /// postback credits each saved payment. Never expires: the gateway holds the money.
+    Saving,
     /// Credited with the ordered amount.
     Credited,
     /// Credited with what was paid, which differs from the order (amount or currency).
@@ -65,10 +69,11 @@ pub enum DepositStatus {
 }
 
 impl DepositStatus {
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 8] = [
         Self::Pending,
         Self::Processing,
         Self::Possible,
+        Self::Saving,
         Self::Credited,
         Self::AmountMismatch,
         Self::Rejected,
@@ -93,6 +98,7 @@ impl DepositStatus {
             Self::Pending => "pending",
             Self::Processing => "processing",
             Self::Possible => "possible",
+            Self::Saving => "saving",
             Self::Credited => "credited",
             Self::AmountMismatch => "amount_mismatch",
             Self::Rejected => "rejected",
@@ -161,7 +167,9 @@ impl StateMachine for DepositStatus {
     const MACHINE: &'static str = "deposit";
 
     /// The allowed moves, as data. `Processing -> Pending` lets a user retry an activation the
-    /// gateway refused as malformed; `Expired -> Credited|AmountMismatch` is a late payment.
+    /// gateway refused as malformed; `Expired -> Credited|AmountMismatch` is a late payment;
+    /// `Saving` leaves only by the savings postback (never expired, never rejected: the gateway
+    /// holds the money).
     const TRANSITIONS: &'static [(Self, &'static [Self])] = {
         use DepositStatus::*;
         &[
@@ -181,6 +189,7 @@ impl StateMachine for DepositStatus {
                 &[
                     Pending,
                     Possible,
+                    Saving,
                     Credited,
                     AmountMismatch,
                     Rejected,
@@ -189,8 +198,9 @@ impl StateMachine for DepositStatus {
             ),
             (
                 Possible,
-                &[Processing, Credited, AmountMismatch, Rejected, Expired],
+                &[Processing, Saving, Credited, AmountMismatch, Rejected, Expired],
             ),
+            (Saving, &[Credited, AmountMismatch]),
             (Expired, &[Credited, AmountMismatch]),
             (Credited, &[]),
             (AmountMismatch, &[]),
@@ -297,6 +307,24 @@ mod tests {
                 .is_ok()
         );
         assert!(!DepositStatus::Pending.is_terminal());
+    }
+
+    #[test]
+    fn saved_money_leaves_savings_only_by_a_credit() {
+        let s = DepositStatus::Saving;
+        assert!(!s.is_terminal(), "reconciliation keeps looking it up");
+        assert!(s.accepts_credit());
+        assert!(s.can_transition(DepositStatus::AmountMismatch));
+        for never in [
+            DepositStatus::Expired,
+            DepositStatus::Rejected,
+            DepositStatus::Pending,
+        ] {
+            assert!(!s.can_transition(never), "saving -> {never}");
+        }
+        assert!(DepositStatus::Processing.can_transition(s));
+        assert!(DepositStatus::Possible.can_transition(s));
+        assert!(!DepositStatus::Pending.can_transition(s), "only after an activation");
     }
 
     #[test]

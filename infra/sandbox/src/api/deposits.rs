@@ -14,7 +14,7 @@ use crate::config::{DepositKind, WalletConfig};
 use crate::input::{Input, Len, trim_strings};
 use crate::ledger;
 use crate::reply::{self, Fail, currency_symbol, obj, s};
-use crate::state::{Credit, PendingActivation, SharedRef, State as Store};
+use crate::state::{Credit, PendingActivation, SavingsActivation, SharedRef, State as Store};
 
 const TAKEN: &str = "The custom transaction id has already been taken.";
 
@@ -302,12 +302,30 @@ pub async fn activate(
         ])),
         Some((Matched::Credit(c), currency)) => {
             let amount = c.amount;
-            if let Err(e) = credit_now(&shared, c) {
-                return fail(&shared, Fail::msg(e.to_string()));
+            let posted = match credit_now(&shared, c) {
+                Ok(posted) => posted,
+                Err(e) => return fail(&shared, Fail::msg(e.to_string())),
+            };
+            // Below the minimum it went into the label's savings: the answer for that is the
+            // behaviour set (the documents do not show it).
+            let saved = !posted;
+            let behaviour = shared.lock().behaviour.savings_activation;
+            match behaviour {
+                SavingsActivation::Possible if saved => {
+                    return reply::ok(&obj([
+                        ("status", s("possible_transaction_created")),
+                        (
+                            "message",
+                            s("Transaction not found. Possible transaction created"),
+                        ),
+                    ]));
+                }
+                _ => {}
             }
+            let deposited = !(saved && behaviour == SavingsActivation::DepositFalse);
             reply::ok(&obj([
                 ("status", s("ok")),
-                ("deposit", PhpValue::Bool(true)),
+                ("deposit", PhpValue::Bool(deposited)),
                 ("deposit_amount", PhpValue::decimal(amount)),
                 (
                     "currency",

@@ -11,6 +11,7 @@ use payments::{DepositStatus, Label};
 use serde::Serialize;
 
 use super::flow::Activation as Takes;
+use super::savings::{self, SavingsView};
 use super::{flow_of, read::owned};
 use crate::Deps;
 use crate::http::ApiError;
@@ -28,9 +29,22 @@ pub struct Activation {
 /// What the user is told.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Activated {
-    /// `credited` | `processing` | `possible` | `rejected`.
+    /// `credited` | `processing` | `possible` | `saving` | `rejected`.
     pub status: &'static str,
     pub message: String,
+    /// `saving`: the method's savings, this payment included.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub savings: Option<SavingsView>,
+}
+
+impl Activated {
+    fn said(status: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            message: message.into(),
+            savings: None,
+        }
+    }
 }
 
 /// UPI transaction numbers (UTR) are exactly 12 digits; other methods' numbers are free text.
@@ -139,22 +153,30 @@ pub async fn activate(
     } else {
         deps.gateway.activate(&request).await
     };
-    let answer = match outcome {
-        Ok(ActivateOutcome::Credited { .. }) => Activated {
-            status: "credited",
-            message: "The payment was found; the balance is credited when the gateway confirms it"
-                .into(),
-        },
-        Ok(ActivateOutcome::Pending { message }) => Activated {
-            status: "processing",
-            message,
-        },
+    // The gateway found the payment (or may yet): a payment below the method's minimum is
+    // saved, not deposited, and no answer says which, so the savings are asked. The user is
+    // never told "credited" for a saved payment.
+    let (answer, from, paid) = match outcome {
+        Ok(ActivateOutcome::Credited { amount, .. }) => (
+            Activated::said(
+                "credited",
+                "The payment was found; the balance is credited when the gateway confirms it",
+            ),
+            DepositStatus::Processing,
+            amount,
+        ),
+        Ok(ActivateOutcome::Pending { message }) => (
+            Activated::said("processing", message),
+            DepositStatus::Processing,
+            None,
+        ),
         Ok(ActivateOutcome::PossibleTransactionCreated { message }) => {
             back(deps, &deposit, DepositStatus::Possible, &message).await;
-            Activated {
-                status: "possible",
-                message,
-            }
+            (
+                Activated::said("possible", message),
+                DepositStatus::Possible,
+                None,
+            )
         }
         Err(paykassma::client::Error::Refused {
             message, fields, ..
@@ -174,10 +196,7 @@ pub async fn activate(
             };
             tracing::info!(deposit_id = %deposit.id.as_str(), %order_ref, %message, "activation refused");
             back(deps, &deposit, DepositStatus::Pending, &message).await;
-            return Ok(Activated {
-                status: "rejected",
-                message,
-            });
+            return Ok(Activated::said("rejected", message));
         }
         Err(e @ paykassma::client::Error::Unreachable { .. }) => {
             // Nothing reached the gateway: the user may simply try again.
@@ -194,11 +213,22 @@ pub async fn activate(
             // The gateway may have taken it: the deposit stays `processing` and the postback
             // or reconciliation (which looks this attempt up) decides. Never "rejected".
             tracing::warn!(deposit_id = %deposit.id.as_str(), %order_ref, error = %e, "activation outcome unknown");
-            Activated {
-                status: "processing",
-                message: "The gateway did not confirm the activation in time; the payment is being checked".into(),
-            }
+            return Ok(Activated::said(
+                "processing",
+                "The gateway did not confirm the activation in time; the payment is being checked",
+            ));
         }
+    };
+    let answer = match savings::after_activation(deps, &deposit, from, paid).await {
+        Some(saved) => Activated {
+            status: "saving",
+            message: format!(
+                "The payment is below the {} {} minimum deposit of this method and was saved; it is credited with your other saved payments once they reach it ({} saved, {} to go)",
+                saved.minimum, saved.currency, saved.saved, saved.missing
+            ),
+            savings: Some(saved),
+        },
+        None => answer,
     };
     tracing::info!(deposit_id = %deposit.id.as_str(), %order_ref, status = answer.status, "deposit activated");
     Ok(answer)

@@ -1,6 +1,7 @@
 //! Deposits: create one through the method's flow (`create`), read and refresh it (`read`),
 //! list the user's (`history`), render its QR code (`read::qr_svg`/`qr_png`) and activate it
-//! with the user's transaction number (`activate`). How it is paid is its [`Flow`] (`flow`). The answer shape of a deposit
+//! with the user's transaction number (`activate`), and show what went into the user's savings at
+//! the gateway (`savings`). How it is paid is its [`Flow`] (`flow`). The answer shape of a deposit
 //! is [`DepositView`], the same for creation, replays and reads.
 
 pub mod activate;
@@ -8,6 +9,7 @@ pub mod create;
 pub mod flow;
 pub mod history;
 pub mod read;
+pub mod savings;
 
 use payments::DepositStatus;
 use payments::money::at_scale;
@@ -46,6 +48,10 @@ pub struct DepositView {
     /// Redirect methods: a page to send the user to, when the gateway gave one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub redirect_url: Option<String>,
+    /// A `saving` deposit's savings at the gateway, as they are now (reads and activations ask;
+    /// listings do not).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub savings: Option<savings::SavingsView>,
     pub created_at: String,
 }
 
@@ -151,6 +157,7 @@ pub fn view(deps: &Deps, d: &Deposit) -> DepositView {
         deep_links,
         payment_url,
         redirect_url,
+        savings: None,
         created_at: d
             .created_at
             .format(&time::format_description::well_known::Rfc3339)

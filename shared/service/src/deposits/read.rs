@@ -1,5 +1,6 @@
 //! Reading a deposit (owner only: another user's deposit is "not found"), refreshing a pending
-//! UPI_S order from the gateway's status endpoint, and its QR code as SVG or PNG.
+//! UPI_S order from the gateway's status endpoint, a saving deposit's savings, and its QR code
+//! as SVG or PNG.
 
 use payments::store::{Deposit, DepositUpdate};
 use payments::{DepositId, DepositStatus, Label};
@@ -20,7 +21,8 @@ pub async fn owned(deps: &Deps, label: &Label, id: &str) -> Result<Deposit, ApiE
 }
 
 /// `GET /v1/deposits/{id}`. A pending UPI_S deposit asks the gateway first: a failed order
-/// is marked rejected (a paid one is credited by its postback, never here).
+/// is marked rejected (a paid one is credited by its postback, never here). A saving deposit
+/// shows its savings as they are now.
 pub async fn get(deps: &Deps, label: &Label, id: &str) -> Result<DepositView, ApiError> {
     let mut deposit = owned(deps, label, id).await?;
     if deposit.status == DepositStatus::Pending
@@ -28,7 +30,11 @@ pub async fn get(deps: &Deps, label: &Label, id: &str) -> Result<DepositView, Ap
     {
         deposit = refresh_upi_s(deps, deposit, &order_id).await;
     }
-    Ok(view(deps, &deposit))
+    let mut shown = view(deps, &deposit);
+    if deposit.status == DepositStatus::Saving {
+        shown.savings = super::savings::current(deps, &deposit).await;
+    }
+    Ok(shown)
 }
 
 /// Best effort: a gateway problem leaves the deposit as stored (the read still answers).

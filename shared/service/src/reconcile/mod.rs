@@ -8,7 +8,9 @@
 //!    expires only when the gateway said "not found" for every attempt and it is older than
 //!    `DEPOSIT_LIFETIME_SECONDS`, or `DEPOSIT_REVIEW_WINDOW_SECONDS` while the gateway is
 //!    reviewing it (`processing`/`possible`, looked up every `DEPOSIT_REVIEW_LOOKUP_SECONDS`
-//!    once past its lifetime). A later payment still credits an expired deposit.
+//!    once past its lifetime). A `saving` deposit never expires (the gateway holds the money
+//!    until the user's savings reach the minimum) and is looked up on that slow schedule too.
+//!    A later payment still credits an expired deposit.
 //! 2. open withdrawals older than `RECONCILE_WITHDRAWAL_MIN_AGE_SECONDS` are looked up by
 //!    `withdrawal_id`; a found result goes through [`crate::withdrawals::apply_outgoing`].
 //!    Only the gateway's word settles one: a `pending` one (provably never sent) is sent; an
@@ -229,11 +231,13 @@ fn by_id(items: Vec<PulledPostback>) -> HashMap<String, PullOutcome> {
 const REVIEW_SWEEP_KEY: &str = "reconcile:review-sweep";
 
 /// The gateway is still reviewing it (`processing` after an activation, `possible`): its
-/// documents say such checks "may take longer than expected".
+/// documents say such checks "may take longer than expected"; or it holds the payment in the
+/// user's savings (`saving`) until they reach the method's minimum, which may take as long as
+/// the user takes to pay again.
 fn under_review(d: &Deposit) -> bool {
     matches!(
         d.status,
-        DepositStatus::Processing | DepositStatus::Possible
+        DepositStatus::Processing | DepositStatus::Possible | DepositStatus::Saving
     )
 }
 
@@ -358,6 +362,12 @@ async fn deposits(
             continue;
         }
         // The gateway said "not found" for every attempt.
+        if d.status == DepositStatus::Saving {
+            // Saved money has no postback until the savings are complete: "not found" is
+            // expected, and the deposit never expires (the gateway holds the money).
+            summary.add("deposit_saving");
+            continue;
+        }
         let expires_before = if under_review(&d) {
             review_ends
         } else {
