@@ -5,24 +5,6 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use testkit::{Harness, json};
 
-async fn admin(
-    h: &Harness,
-    method: reqwest::Method,
-    path: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut req = h
-        .http
-        .request(method, h.api(path))
-        .header("X-Dev-Admin", "1");
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    let resp = req.send().await.unwrap();
-    let status = resp.status();
-    (status, resp.json().await.unwrap_or(Value::Null))
-}
-
 fn upi(amount: &str) -> Value {
     json!({"wallet_type": "upi_l", "amount": amount, "currency": "INR"})
 }
@@ -31,13 +13,13 @@ fn upi(amount: &str) -> Value {
 async fn a_disabled_method_refuses_deposits_and_enabled_again_accepts_them() {
     let h = Harness::start().await;
     let user = h.user("ad");
-    let (status, body) = admin(
-        &h,
-        reqwest::Method::PUT,
-        "/v1/admin/payment-methods/upi_l",
-        Some(json!({"enabled": false})),
-    )
-    .await;
+    let (status, body) = h
+        .admin(
+            reqwest::Method::PUT,
+            "/v1/admin/payment-methods/upi_l",
+            Some(json!({"enabled": false})),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["enabled"], false);
 
@@ -53,16 +35,18 @@ async fn a_disabled_method_refuses_deposits_and_enabled_again_accepts_them() {
             .any(|m| m["wallet_type"] == "upi_l"),
         "{methods}"
     );
-    let (_, listed) = admin(&h, reqwest::Method::GET, "/v1/admin/payment-methods", None).await;
+    let (_, listed) = h
+        .admin(reqwest::Method::GET, "/v1/admin/payment-methods", None)
+        .await;
     assert_eq!(listed["methods"][0]["wallet_type"], "upi_l");
 
-    let (status, _) = admin(
-        &h,
-        reqwest::Method::PUT,
-        "/v1/admin/payment-methods/upi_l",
-        Some(json!({"enabled": true})),
-    )
-    .await;
+    let (status, _) = h
+        .admin(
+            reqwest::Method::PUT,
+            "/v1/admin/payment-methods/upi_l",
+            Some(json!({"enabled": true})),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
     let created = user.deposit("k-2", upi("500")).await;
     assert_eq!(created["status"], "pending");
@@ -85,7 +69,9 @@ async fn admin_routes_need_an_admin() {
 #[tokio::test]
 async fn gateway_balance_and_the_reconciliation_report() {
     let h = Harness::start().await;
-    let (status, body) = admin(&h, reqwest::Method::GET, "/v1/admin/gateway-balance", None).await;
+    let (status, body) = h
+        .admin(reqwest::Method::GET, "/v1/admin/gateway-balance", None)
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let upi_l = body["balances"]
         .as_array()
@@ -97,7 +83,9 @@ async fn gateway_balance_and_the_reconciliation_report() {
     assert_eq!(upi_l["currency_code"], "INR");
     assert_eq!(upi_l["amount"], "1000000.00");
 
-    let (_, before) = admin(&h, reqwest::Method::GET, "/v1/admin/reconciliation", None).await;
+    let (_, before) = h
+        .admin(reqwest::Method::GET, "/v1/admin/reconciliation", None)
+        .await;
     assert_eq!(before["last_run"], Value::Null);
     h.user("rep")
         .deposit(
@@ -106,7 +94,9 @@ async fn gateway_balance_and_the_reconciliation_report() {
         )
         .await;
     let summary = service::reconcile::run(&h.stack.deps).await.unwrap();
-    let (status, after) = admin(&h, reqwest::Method::GET, "/v1/admin/reconciliation", None).await;
+    let (status, after) = h
+        .admin(reqwest::Method::GET, "/v1/admin/reconciliation", None)
+        .await;
     assert_eq!(status, StatusCode::OK, "{after}");
     assert_eq!(after["last_run"]["started_at"], summary.started_at.as_str());
     assert_eq!(after["open_deposits"]["total"], 1);

@@ -187,10 +187,14 @@ async fn upi_s_shows_a_scannable_qr_and_is_credited_on_completion() {
     let svg = String::from_utf8(svg).unwrap();
     assert!(svg.contains("<svg"));
     // The same image inline, for an <img src> without a bearer token; a replay carries it too.
-    let inline = created["qr"]["svg_data_url"].as_str().expect("an inline QR");
+    let inline = created["qr"]["svg_data_url"]
+        .as_str()
+        .expect("an inline QR");
     let encoded = inline.strip_prefix("data:image/svg+xml;base64,").unwrap();
     use base64::Engine as _;
-    let decoded_svg = base64::engine::general_purpose::STANDARD.decode(encoded).unwrap();
+    let decoded_svg = base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .unwrap();
     assert_eq!(String::from_utf8(decoded_svg).unwrap(), svg);
     let replayed = erin
         .deposit(

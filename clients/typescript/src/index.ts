@@ -72,6 +72,8 @@ export interface ErrorView {
   message: string;
   /** Problem by field name (`amount`, `key1`, ...), to show next to the field. */
   fields: Record<string, string>;
+  /** Our `error.request_id`, to quote to support (the logs' `requestId`); absent on API Gateway's own refusals. */
+  requestId?: string;
 }
 
 /** Reads the `error` of an openapi-fetch answer: our envelope or API Gateway's `{"message"}`. */
@@ -79,7 +81,7 @@ export function errorView(body: unknown): ErrorView {
   if (typeof body === "object" && body !== null) {
     if ("error" in body && typeof body.error === "object" && body.error !== null) {
       const e = body.error as ApiError["error"];
-      return { code: e.code, message: e.message, fields: e.fields ?? {} };
+      return { code: e.code, message: e.message, fields: e.fields ?? {}, requestId: e.request_id };
     }
     if ("message" in body && typeof body.message === "string") {
       return { code: "api_gateway", message: body.message, fields: {} };

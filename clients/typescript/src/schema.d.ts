@@ -61,6 +61,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/savings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's savings for a method (payments below its minimum deposit, not yet credited) */
+        get: operations["getSavings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/deposits/{id}": {
         parameters: {
             query?: never;
@@ -209,6 +226,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/payout-methods": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The payout methods on offer for a currency, their limits and the account fields each needs */
+        get: operations["listPayoutMethods"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/withdrawals/{id}": {
         parameters: {
             query?: never;
@@ -253,6 +287,40 @@ export interface paths {
         get?: never;
         /** Switch a payment method on or off, effective at once (admin, IAM) */
         put: operations["setMethodSwitch"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/payout-methods": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every payout method with its switch, limits and request format */
+        get: operations["listPayoutSwitches"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/payout-methods/{payment_system}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Switch a payout method on or off and set its limits (effective at once) */
+        put: operations["setPayoutSwitch"];
         post?: never;
         delete?: never;
         options?: never;
@@ -474,6 +542,8 @@ export interface components {
                 /** @example validation */
                 code: string;
                 message: string;
+                /** @description the request's id (Lambda's request id; the local stack's own): the requestId of the function's log lines about it, and the X-Request-Id header */
+                request_id: string;
                 /** @description problem by field name, for input errors */
                 fields?: {
                     [key: string]: string;
@@ -562,21 +632,35 @@ export interface components {
             deep_links?: components["schemas"]["DeepLinks"];
             /** @description window mode: the payment window */
             payment_url?: string;
+            savings?: components["schemas"]["Savings"];
             redirect_url?: string;
             /** Format: date-time */
             created_at: string;
         };
-        /** @enum {string} */
-        DepositStatus: "pending" | "processing" | "possible" | "credited" | "amount_mismatch" | "rejected" | "expired";
+        /**
+         * @description `saving`: the payment was below the method's minimum deposit and went into the user's savings at the gateway; it is credited when the savings reach the minimum
+         * @enum {string}
+         */
+        DepositStatus: "pending" | "processing" | "possible" | "saving" | "credited" | "amount_mismatch" | "rejected" | "expired";
         DepositList: {
             deposits: components["schemas"]["Deposit"][];
             /** @description pass as `cursor` (with the same `status`) for the next page; absent on the last page */
             next_cursor?: string;
         };
-        /** @description QR methods (upi_s): what the QR code encodes and where to fetch it as an image */
+        /** @description the user's savings for a method at the gateway (deposit-info): payments below `minimum` accumulate and are credited together once `saved` reaches it */
+        Savings: {
+            wallet_type: string;
+            currency: string;
+            saved: components["schemas"]["Amount"];
+            missing: components["schemas"]["Amount"];
+            minimum: components["schemas"]["Amount"];
+        };
+        /** @description QR methods (upi_s): what the QR code encodes, the code itself as an image a page can show with no further request, and where to fetch it as a file */
         DepositQr: {
             /** @description upi://pay?... */
             data: string;
+            /** @description while the deposit is `pending`: the QR code as a `data:image/svg+xml;base64,...` URL, so `<img src>` shows it with no bearer token (the image URLs below need one) */
+            svg_data_url?: string;
             svg_url: string;
             png_url: string;
         };
@@ -600,9 +684,13 @@ export interface components {
             screenshot?: string;
         };
         Activation: {
-            /** @enum {string} */
-            status: "credited" | "processing" | "possible" | "rejected";
+            /**
+             * @description `saving`: found below the method's minimum deposit and kept in the user's savings (see `savings`); credited once the savings reach it
+             * @enum {string}
+             */
+            status: "credited" | "processing" | "possible" | "saving" | "rejected";
             message: string;
+            savings?: components["schemas"]["Savings"];
         };
         Balances: {
             /** @description by currency code */
@@ -680,6 +768,62 @@ export interface components {
             withdrawals: components["schemas"]["Withdrawal"][];
             /** @description pass as `cursor` (with the same `status`) for the next page; absent on the last page */
             next_cursor?: string;
+        };
+        PayoutMethodList: {
+            methods: components["schemas"]["PayoutMethod"][];
+        };
+        PayoutMethod: {
+            /** @example imps */
+            payment_system: string;
+            currency: string;
+            /** @description the smallest amount an operator allows; null when none is set */
+            min: string | null;
+            max: string | null;
+            /** @description the gateway takes whole units only */
+            whole_amounts: boolean;
+            fields: components["schemas"]["PayoutField"][];
+        };
+        PayoutField: {
+            /** @enum {string} */
+            name: "account_number" | "account_name" | "account_email" | "receiver_name" | "bank_code" | "branch_code";
+            required: boolean;
+            /** @description what the value must look like, in words (null when free text) */
+            format: string | null;
+        };
+        PayoutSwitches: {
+            /** @description whether a payout method nobody switched is offered (PAYOUTS_ENABLED_BY_DEFAULT) */
+            enabled_by_default: boolean;
+            methods: components["schemas"]["PayoutSwitch"][];
+        };
+        PayoutSwitch: {
+            payment_system: string;
+            /** @description as effective now (the default when nobody switched it) */
+            enabled: boolean;
+            /** @description by currency code */
+            limits: {
+                [key: string]: components["schemas"]["PayoutLimit"];
+            };
+            /**
+             * @description which withdrawal request the gateway gets (WITHDRAWAL_LEGACY_SYSTEMS)
+             * @enum {string}
+             */
+            request: "current" | "legacy";
+            /**
+             * Format: date-time
+             * @description null when no operator ever set it
+             */
+            updated_at: string | null;
+        };
+        PayoutLimit: {
+            min: components["schemas"]["Amount"];
+            max: components["schemas"]["Amount"];
+        };
+        SetPayoutSwitch: {
+            enabled: boolean;
+            /** @description by currency code; absent keeps the stored limits, {} removes them */
+            limits?: {
+                [key: string]: components["schemas"]["PayoutLimit"];
+            };
         };
         MethodSwitch: {
             wallet_type: string;
@@ -913,6 +1057,35 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            429: components["responses"]["RateLimited"];
+            502: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
+    getSavings: {
+        parameters: {
+            query: {
+                wallet_type: string;
+                currency: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description what is saved and what is missing */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Savings"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["Error"];
             429: components["responses"]["RateLimited"];
             502: components["responses"]["Error"];
             503: components["responses"]["Error"];
@@ -1179,6 +1352,31 @@ export interface operations {
             503: components["responses"]["Error"];
         };
     };
+    listPayoutMethods: {
+        parameters: {
+            query: {
+                currency: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the methods switched on, in the order of the table */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PayoutMethodList"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
     getWithdrawal: {
         parameters: {
             query?: never;
@@ -1252,6 +1450,58 @@ export interface operations {
             };
             400: components["responses"]["Error"];
             403: components["responses"]["AdminForbidden"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    listPayoutSwitches: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the switches */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PayoutSwitches"];
+                };
+            };
+            403: components["responses"]["AdminForbidden"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    setPayoutSwitch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                payment_system: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetPayoutSwitch"];
+            };
+        };
+        responses: {
+            /** @description the switch as stored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PayoutSwitch"];
+                };
+            };
+            400: components["responses"]["Error"];
+            403: components["responses"]["AdminForbidden"];
+            404: components["responses"]["Error"];
             429: components["responses"]["RateLimited"];
         };
     };

@@ -1,5 +1,6 @@
 //! `admin`: operator routes, IAM-authorized on Lambda (`X-Dev-Admin: 1` on the local server
-//! only). Method switches take effect at once (deposits read them on every request).
+//! only). Method and payout switches take effect at once (deposits and withdrawals read them
+//! on every request).
 
 use std::sync::Arc;
 
@@ -13,12 +14,17 @@ use service::admin::{
 use service::http::{Admin, ApiJson, api, query_param};
 use service::postbacks::review::{self, Resolve, UnbookedList, UnbookedView};
 use service::withdrawals::attention::{self, AttentionList, AttentionView, ResolveWithdrawal};
+use service::withdrawals::methods::{
+    self as payouts, PayoutSwitchView, PayoutSwitches, SetPayoutSwitch,
+};
 use service::{ApiError, Deps};
 
 /// Every route this function serves (method, path), for the OpenAPI check.
 pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/admin/payment-methods"),
     ("PUT", "/v1/admin/payment-methods/{wallet_type}"),
+    ("GET", "/v1/admin/payout-methods"),
+    ("PUT", "/v1/admin/payout-methods/{payment_system}"),
     ("GET", "/v1/admin/gateway-balance"),
     ("GET", "/v1/admin/reconciliation"),
     ("GET", "/v1/admin/postbacks/unbooked"),
@@ -31,6 +37,8 @@ pub fn router(deps: Arc<Deps>) -> Router {
     let routes = Router::new()
         .route("/v1/admin/payment-methods", get(list_methods))
         .route("/v1/admin/payment-methods/{wallet_type}", put(set_method))
+        .route("/v1/admin/payout-methods", get(list_payouts))
+        .route("/v1/admin/payout-methods/{payment_system}", put(set_payout))
         .route("/v1/admin/gateway-balance", get(gateway_balance))
         .route("/v1/admin/reconciliation", get(reconciliation))
         .route("/v1/admin/postbacks/unbooked", get(list_unbooked))
@@ -61,6 +69,24 @@ async fn set_method(
 ) -> Result<Json<MethodSwitchView>, ApiError> {
     Ok(Json(
         admin::set_payment_method(&deps, &who, &wallet_type, body).await?,
+    ))
+}
+
+async fn list_payouts(
+    State(deps): State<Arc<Deps>>,
+    _admin: Admin,
+) -> Result<Json<PayoutSwitches>, ApiError> {
+    Ok(Json(payouts::switches(&deps).await?))
+}
+
+async fn set_payout(
+    State(deps): State<Arc<Deps>>,
+    who: Admin,
+    Path(payment_system): Path<String>,
+    ApiJson(body): ApiJson<SetPayoutSwitch>,
+) -> Result<Json<PayoutSwitchView>, ApiError> {
+    Ok(Json(
+        payouts::set(&deps, &who, &payment_system, body).await?,
     ))
 }
 

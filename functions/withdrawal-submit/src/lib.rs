@@ -1,25 +1,41 @@
-//! `withdrawal-submit`: `POST /v1/withdrawals` (header `Idempotency-Key` required) and
-//! `GET /v1/withdrawals/{id}` (owner only). Handlers parse, authorize, call one use case.
+//! `withdrawal-submit`: the payout methods on offer (`GET /v1/payout-methods`),
+//! `POST /v1/withdrawals` (header `Idempotency-Key` required) and `GET /v1/withdrawals/{id}`
+//! (owner only). Handlers parse, authorize, call one use case.
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use service::http::{ApiJson, IdempotencyKey, Principal, api};
+use service::http::{ApiJson, IdempotencyKey, Principal, api, query_param};
+use service::withdrawals::methods::{self, PayoutMethodList};
 use service::withdrawals::{self, WithdrawalBody, WithdrawalView};
 use service::{ApiError, Deps};
 
 /// Every route this function serves (method, path), for the OpenAPI check.
-pub const ROUTES: &[(&str, &str)] = &[("POST", "/v1/withdrawals"), ("GET", "/v1/withdrawals/{id}")];
+pub const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/v1/payout-methods"),
+    ("POST", "/v1/withdrawals"),
+    ("GET", "/v1/withdrawals/{id}"),
+];
 
 pub fn router(deps: Arc<Deps>) -> Router {
     let routes = Router::new()
+        .route("/v1/payout-methods", get(payout_methods))
         .route("/v1/withdrawals", post(submit))
         .route("/v1/withdrawals/{id}", get(read));
     api(routes, deps)
+}
+
+async fn payout_methods(
+    State(deps): State<Arc<Deps>>,
+    Principal(_): Principal,
+    RawQuery(query): RawQuery,
+) -> Result<Json<PayoutMethodList>, ApiError> {
+    let currency = query_param(query.as_deref(), "currency");
+    Ok(Json(methods::list(&deps, currency.as_deref()).await?))
 }
 
 async fn submit(

@@ -125,6 +125,8 @@ pub struct Withdrawal {
     pub branch_code: Option<String>,
     pub is_test: bool,
     pub status: PayoutState,
+    /// It came as the documents' older request (`wallet_type`, `wallet_recipient`, ...).
+    pub legacy: bool,
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -111,6 +111,18 @@ impl Harness {
         body
     }
 
+    /// An admin route as an operator calls it (locally `X-Dev-Admin: 1`; on Lambda IAM).
+    pub async fn admin(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Answer {
+        let mut req = self
+            .http
+            .request(method, self.api(path))
+            .header("X-Dev-Admin", "1");
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        answer(req.send().await.expect("API reachable")).await
+    }
+
     /// Posts raw bytes to the postback webhook.
     pub async fn post_postback(&self, body: impl Into<reqwest::Body>) -> Answer {
         let resp = self
@@ -222,6 +234,14 @@ impl User {
     pub async fn post(&self, path: &str, idempotency_key: Option<&str>, body: Value) -> Answer {
         self.post_raw(path, idempotency_key, "application/json", body.to_string())
             .await
+    }
+
+    /// PUT a JSON body.
+    pub async fn put_json(&self, path: &str, body: Value) -> Answer {
+        let req = self
+            .with_identity(self.http.put(format!("{}{}", self.base, path)))
+            .json(&body);
+        answer(req.send().await.expect("API reachable")).await
     }
 
     /// POST any bytes with a content type.

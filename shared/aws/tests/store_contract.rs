@@ -53,6 +53,7 @@ contract_tests!(
     a_users_history_pages_newest_first_by_status,
     idempotency_records_first_write_wins,
     method_switches_and_caches,
+    payout_switches_keep_their_limits_per_currency,
     postback_records_are_kept_once,
     unbooked_postbacks_are_kept_listed_and_closed_once,
     withdrawals_held_for_a_person_are_flagged_listed_and_closed_once,
@@ -1009,6 +1010,62 @@ async fn idempotency_records_first_write_wins(s: Arc<dyn Store>, _b: &Books) {
             .request_hash,
         "h9"
     );
+}
+
+async fn payout_switches_keep_their_limits_per_currency(s: Arc<dyn Store>, _b: &Books) {
+    use std::collections::BTreeMap;
+    assert_eq!(s.get_payout_switch("imps").await.unwrap(), None);
+    let limit = |min: &str, max: &str| PayoutLimit {
+        min: d(min),
+        max: d(max),
+    };
+    let switch = |system: &str, enabled, limits: Vec<(&str, PayoutLimit)>| PayoutSwitch {
+        payment_system: system.into(),
+        enabled,
+        limits: limits
+            .into_iter()
+            .map(|(c, l)| (c.to_string(), l))
+            .collect::<BTreeMap<_, _>>(),
+        updated_at: OffsetDateTime::UNIX_EPOCH,
+    };
+    let before = OffsetDateTime::now_utc() - Duration::seconds(5);
+    let stored = s
+        .put_payout_switch(switch(
+            "imps",
+            true,
+            vec![("INR", limit("100", "200000.50"))],
+        ))
+        .await
+        .unwrap();
+    assert!(stored.updated_at > before, "stamped by the store");
+    assert_eq!(s.get_payout_switch("imps").await.unwrap(), Some(stored));
+    s.put_payout_switch(switch("bkash", false, vec![]))
+        .await
+        .unwrap();
+    // A second put replaces the whole switch (limits removed).
+    s.put_payout_switch(switch("imps", false, vec![]))
+        .await
+        .unwrap();
+    let all = s.list_payout_switches().await.unwrap();
+    assert_eq!(
+        all.iter()
+            .map(|p| (p.payment_system.as_str(), p.enabled, p.limits.len()))
+            .collect::<Vec<_>>(),
+        vec![("bkash", false, 0), ("imps", false, 0)]
+    );
+    // Nothing invalid is stored: an unknown currency, too many decimals, min above max, zero.
+    for bad in [
+        vec![("XXX", limit("1", "2"))],
+        vec![("INR", limit("1.001", "2"))],
+        vec![("INR", limit("5", "2"))],
+        vec![("INR", limit("0", "2"))],
+    ] {
+        let e = s.put_payout_switch(switch("imps", true, bad)).await;
+        assert!(matches!(e, Err(StoreError::Invalid(_))), "{e:?}");
+    }
+    assert!(!s.get_payout_switch("imps").await.unwrap().unwrap().enabled);
+    // Deposit method switches are apart.
+    assert!(s.list_method_switches().await.unwrap().is_empty());
 }
 
 async fn method_switches_and_caches(s: Arc<dyn Store>, _b: &Books) {

@@ -163,8 +163,11 @@ impl PostbackEntry {
 }
 
 impl Postback {
-    /// Reads the typed view of a decoded body. Required: `amount`, `currency_code`, `label`,
-    /// `direction` and an `additional_data` list; everything else is optional.
+    /// Reads the typed view of a decoded body. Required: `amount`, `currency_code`,
+    /// `direction` and an `additional_data` list; everything else is optional. `label` is
+    /// empty when absent: the older withdrawal request sends none, so its postbacks may carry
+    /// none, and the top-level label decides nothing by itself (a deposit's payer comes from
+    /// signed data or the gateway's own lookup, and is parsed there).
     pub fn from_php(v: &PhpValue) -> Result<Self, ShapeError> {
         if !matches!(v, PhpValue::Map(_)) {
             return Err(shape("body", "not an object"));
@@ -175,7 +178,7 @@ impl Postback {
             .ok_or_else(|| shape("amount", "missing or not an amount"))?;
         let currency_code =
             text(v.get("currency_code")).ok_or_else(|| shape("currency_code", "missing"))?;
-        let label = text(v.get("label")).ok_or_else(|| shape("label", "missing"))?;
+        let label = text(v.get("label")).unwrap_or_default();
         let direction = match text(v.get("direction")).as_deref() {
             Some("ingoing") => Direction::Ingoing,
             Some("outgoing") => Direction::Outgoing,
@@ -248,13 +251,19 @@ mod tests {
     #[test]
     fn missing_required_fields_are_named() {
         let err = Postback::from_php(
-            &parse(
-                br#"{"amount":1,"currency_code":"INR","direction":"ingoing","additional_data":[]}"#,
-            )
-            .unwrap(),
+            &parse(br#"{"amount":1,"label":"5","direction":"ingoing","additional_data":[]}"#)
+                .unwrap(),
         )
         .unwrap_err();
-        assert_eq!(err.field, "label");
+        assert_eq!(err.field, "currency_code");
+        // No label (a legacy withdrawal's postback): read as empty, for the caller to judge.
+        for body in [
+            &br#"{"amount":1,"currency_code":"INR","direction":"outgoing","additional_data":[]}"#[..],
+            br#"{"amount":1,"currency_code":"INR","label":"","direction":"outgoing","additional_data":[]}"#,
+            br#"{"amount":1,"currency_code":"INR","label":null,"direction":"outgoing","additional_data":[]}"#,
+        ] {
+            assert_eq!(Postback::from_php(&parse(body).unwrap()).unwrap().label, "");
+        }
         let err = Postback::from_php(&parse(br#"{"amount":"x","currency_code":"INR","label":"1","direction":"ingoing","additional_data":[]}"#).unwrap()).unwrap_err();
         assert_eq!(err.field, "amount");
     }

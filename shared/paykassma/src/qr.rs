@@ -180,7 +180,11 @@ mod tests {
         // The runs' widths add up to the dark modules, in fewer rectangles than modules.
         let runs = runs(&svg);
         assert_eq!(runs.iter().map(|r| r[2]).sum::<u32>() as usize, dark);
-        assert!(runs.len() < dark * 2 / 3, "{} runs, {dark} modules", runs.len());
+        assert!(
+            runs.len() < dark * 2 / 3,
+            "{} runs, {dark} modules",
+            runs.len()
+        );
         assert!(svg.len() < 6_000, "{} bytes", svg.len());
     }
 

@@ -17,9 +17,9 @@ use md5::{Digest as _, Md5};
 use paykassma::Secret;
 use paykassma::client::{
     ActivateOutcome, ActivateRequest, Client, ClientConfig, Error, HashUrlRequest,
-    ManualActivateRequest, OrderedUrl, Paths, PaymentRequest, PaymentsDetails, PostbackQuery,
-    PullKind, PullOutcome, Screenshot, UpiSRequest, UpiSStatus, WithdrawalBankDetails,
-    WithdrawalRequest,
+    LEGACY_WALLET_SENDER, ManualActivateRequest, OrderedUrl, Paths, PaymentRequest,
+    PaymentsDetails, PostbackQuery, PullKind, PullOutcome, Screenshot, UpiSRequest, UpiSStatus,
+    WithdrawalBankDetails, WithdrawalFormat, WithdrawalRequest,
 };
 use paykassma::php::{self, JsonFlags, PhpValue};
 use paykassma::postback::{Direction, PayoutStatus};
@@ -832,6 +832,49 @@ async fn create_withdrawal_is_signed_and_carries_no_secret() {
     seed_keys.sort();
     sent_keys.sort();
     assert_eq!(seed_keys, sent_keys);
+}
+
+/// The documents' older request, sent to the same path: their field names and order, the
+/// account number as the recipient, four digits as the sender, signed (W) over what was sent.
+#[tokio::test]
+async fn the_legacy_withdrawal_request_is_the_documents_older_one() {
+    let gw = Gateway::start(vec![reply(200, fixture("withdrawal_legacy_echo.json"))]).await;
+    let client = gw.client();
+    let mut w = seed_withdrawal();
+    w.account_email = Some("a@b.example".into());
+    let created = client
+        .create_withdrawal_as(&w, WithdrawalFormat::Legacy)
+        .await
+        .unwrap();
+    assert_eq!(created.gateway_id.as_deref(), Some("1"));
+    let r = gw.only_request();
+    assert_eq!(
+        (r.path.as_str(), r.query.as_deref()),
+        ("/v2/withdrawal/create", None)
+    );
+    let received = parse(r.body_text());
+    let signature = received
+        .get("signature")
+        .and_then(PhpValue::as_str)
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        r.body_text(),
+        format!(
+            r#"{{"wallet_type":"paytm","wallet_recipient":"11111111","wallet_sender":"{LEGACY_WALLET_SENDER}","account_number":"11111111","email":"a@b.example","amount":1000,"withdrawal_id":"1234567","signature":"{signature}"}}"#
+        )
+    );
+    // ksort: account_number, amount, email, wallet_recipient, wallet_sender, wallet_type, withdrawal_id.
+    let preimage =
+        format!("11111111:1000:a@b.example:11111111:{LEGACY_WALLET_SENDER}:paytm:1234567");
+    assert_eq!(signature, hex_sha1_md5(WITHDRAWAL_KEY, &preimage));
+    // Without an account number there is no recipient: refused before sending.
+    w.account_number = None;
+    let e = client
+        .create_withdrawal_as(&w, WithdrawalFormat::Legacy)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Request(_)), "{e:?}");
 }
 
 #[tokio::test]

@@ -198,7 +198,14 @@ impl StateMachine for DepositStatus {
             ),
             (
                 Possible,
-                &[Processing, Saving, Credited, AmountMismatch, Rejected, Expired],
+                &[
+                    Processing,
+                    Saving,
+                    Credited,
+                    AmountMismatch,
+                    Rejected,
+                    Expired,
+                ],
             ),
             (Saving, &[Credited, AmountMismatch]),
             (Expired, &[Credited, AmountMismatch]),
@@ -324,7 +331,10 @@ mod tests {
         }
         assert!(DepositStatus::Processing.can_transition(s));
         assert!(DepositStatus::Possible.can_transition(s));
-        assert!(!DepositStatus::Pending.can_transition(s), "only after an activation");
+        assert!(
+            !DepositStatus::Pending.can_transition(s),
+            "only after an activation"
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! [`Config`](crate::config::Config) read at cold start; a bad value is a startup error naming
 //! the variable.
 
+use std::collections::BTreeSet;
 use std::net::IpAddr;
 use std::time::Duration;
 
@@ -96,6 +97,14 @@ pub struct Settings {
     pub admin_principals: AdminPrincipals,
     /// `METHODS_ENABLED_BY_DEFAULT`: whether a method nobody switched is offered (default true).
     pub methods_enabled_by_default: bool,
+    /// `PAYOUTS_ENABLED_BY_DEFAULT`: whether a payout method nobody switched is offered
+    /// (default true).
+    pub payouts_enabled_by_default: bool,
+    /// `WITHDRAWAL_LEGACY_SYSTEMS`: payout methods whose withdrawals go as the documents' older
+    /// request (`wallet_type`, `wallet_recipient`, `wallet_sender`, ...) to the same path,
+    /// comma-separated (default none: every method gets the current request). Kept with each
+    /// withdrawal when it is created, so a re-send signs the same request.
+    pub withdrawal_legacy_systems: BTreeSet<String>,
     /// `METHODS_CACHE_SECONDS`: how long the gateway's method list of one user in one currency
     /// is cached (default 60; the list takes the user's `label`, so it is cached per user).
     pub methods_cache_ttl: Duration,
@@ -202,16 +211,35 @@ impl Settings {
                 })
             })
             .transpose()?;
-        let methods_enabled_by_default = match get("METHODS_ENABLED_BY_DEFAULT").as_deref() {
-            None | Some("true" | "1" | "yes") => true,
-            Some("false" | "0" | "no") => false,
-            Some(other) => {
-                return Err(ConfigError::Invalid {
-                    var: "METHODS_ENABLED_BY_DEFAULT",
+        let flag = |name: &'static str, default: bool| -> Result<bool, ConfigError> {
+            match get(name).as_deref() {
+                None => Ok(default),
+                Some("true" | "1" | "yes") => Ok(true),
+                Some("false" | "0" | "no") => Ok(false),
+                Some(other) => Err(ConfigError::Invalid {
+                    var: name,
                     problem: format!("{other:?} is not true or false"),
-                });
+                }),
             }
         };
+        let methods_enabled_by_default = flag("METHODS_ENABLED_BY_DEFAULT", true)?;
+        let payouts_enabled_by_default = flag("PAYOUTS_ENABLED_BY_DEFAULT", true)?;
+        let withdrawal_legacy_systems = get("WITHDRAWAL_LEGACY_SYSTEMS")
+            .map(|list| {
+                list.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(|s| match crate::withdrawals::rules::rules_for(s) {
+                        Some(_) => Ok(s.to_string()),
+                        None => Err(ConfigError::Invalid {
+                            var: "WITHDRAWAL_LEGACY_SYSTEMS",
+                            problem: format!("{s:?} is not a payout method we offer"),
+                        }),
+                    })
+                    .collect::<Result<BTreeSet<_>, _>>()
+            })
+            .transpose()?
+            .unwrap_or_default();
         let limits_unit = match get("LIMITS_UNIT").as_deref() {
             None | Some("major") => LimitsUnit::Major,
             Some("minor") => LimitsUnit::Minor,
@@ -251,6 +279,8 @@ impl Settings {
             admin_principals,
             public_base_url,
             methods_enabled_by_default,
+            payouts_enabled_by_default,
+            withdrawal_legacy_systems,
             methods_cache_ttl: secs("METHODS_CACHE_SECONDS", 60)?,
             limits_unit,
             window: WindowSettings {
@@ -289,6 +319,31 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         Settings::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn payout_settings_name_their_variable() {
+        let s = from(&[]).unwrap();
+        assert!(s.payouts_enabled_by_default && s.withdrawal_legacy_systems.is_empty());
+        let s = from(&[
+            ("PAYOUTS_ENABLED_BY_DEFAULT", "false"),
+            ("WITHDRAWAL_LEGACY_SYSTEMS", " paytm , bkash,"),
+        ])
+        .unwrap();
+        assert!(!s.payouts_enabled_by_default);
+        assert_eq!(
+            s.withdrawal_legacy_systems.iter().collect::<Vec<_>>(),
+            ["bkash", "paytm"]
+        );
+        for (var, value) in [
+            ("WITHDRAWAL_LEGACY_SYSTEMS", "paytm,upi_l"),
+            ("PAYOUTS_ENABLED_BY_DEFAULT", "maybe"),
+        ] {
+            match from(&[(var, value)]) {
+                Err(ConfigError::Invalid { var: named, .. }) => assert_eq!(named, var),
+                other => panic!("{var}={value}: {other:?}"),
+            }
+        }
     }
 
     #[test]

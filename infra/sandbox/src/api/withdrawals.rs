@@ -201,6 +201,7 @@ fn validate_legacy(shared: &SharedRef, data: &PhpValue) -> Result<Withdrawal, Fi
         branch_code: None,
         is_test: false,
         status: PayoutState::New,
+        legacy: true,
     })
 }
 
@@ -256,5 +257,6 @@ fn validate(shared: &SharedRef, data: &PhpValue) -> Result<Withdrawal, FieldErro
         branch_code,
         is_test,
         status: PayoutState::New,
+        legacy: false,
     })
 }

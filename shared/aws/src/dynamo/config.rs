@@ -1,15 +1,17 @@
-//! Method switches (`CONFIG/METHOD#<wallet_type>`) and caches (`CACHE#<key>/META`, expired by
-//! `ttl`) on DynamoDB.
+//! Method switches (`CONFIG/METHOD#<wallet_type>`), payout switches
+//! (`CONFIG/PAYOUT#<payment_system>`) and caches (`CACHE#<key>/META`, expired by `ttl`) on
+//! DynamoDB.
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
 use payments::store::{
-    CacheStore, MethodStore, MethodSwitch, StoreError, check_key, check_wallet_type, keys,
+    CacheStore, MethodStore, MethodSwitch, PayoutSwitch, StoreError, check_key, check_wallet_type,
+    keys,
 };
 use time::OffsetDateTime;
 
 use super::DynamoStore;
-use super::items::{Reader, key, method_from, s, t};
+use super::items::{Reader, key, method_from, payout_from, payout_item, s, t};
 use super::table::TTL;
 
 #[async_trait]
@@ -43,6 +45,40 @@ impl MethodStore for DynamoStore {
         .await?
         .iter()
         .map(method_from)
+        .collect()
+    }
+
+    async fn get_payout_switch(
+        &self,
+        payment_system: &str,
+    ) -> Result<Option<PayoutSwitch>, StoreError> {
+        self.get(keys::CONFIG.to_string(), &keys::payout_sk(payment_system))
+            .await?
+            .as_ref()
+            .map(payout_from)
+            .transpose()
+    }
+
+    async fn put_payout_switch(
+        &self,
+        mut switch: PayoutSwitch,
+    ) -> Result<PayoutSwitch, StoreError> {
+        switch.validate()?;
+        switch.updated_at = self.now();
+        self.put_item(payout_item(&switch), "set payout switch")
+            .await?;
+        Ok(switch)
+    }
+
+    async fn list_payout_switches(&self) -> Result<Vec<PayoutSwitch>, StoreError> {
+        self.query_prefix(
+            keys::CONFIG.to_string(),
+            keys::PAYOUT_PREFIX,
+            "list payout switches",
+        )
+        .await?
+        .iter()
+        .map(payout_from)
         .collect()
     }
 }

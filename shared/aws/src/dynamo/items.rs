@@ -12,9 +12,9 @@ use super::table::{GSI1PK, GSI1SK, PK, SK, TTL};
 use payments::money::{Currency, Money, at_scale};
 use payments::store::keys::{self, META};
 use payments::store::{
-    Balance, Deposit, EntryKind, IdempotencyRecord, LedgerEntry, MethodSwitch, PostbackKind,
-    PostbackRecord, Resolution, ResolutionOutcome, StoreError, UnbookedPostback, UnbookedState,
-    Withdrawal,
+    Balance, Deposit, EntryKind, IdempotencyRecord, LedgerEntry, MethodSwitch, PayoutLimit,
+    PayoutSwitch, PostbackKind, PostbackRecord, Resolution, ResolutionOutcome, StoreError,
+    UnbookedPostback, UnbookedState, Withdrawal,
 };
 use payments::{DepositId, DepositStatus, Label, WithdrawalId, WithdrawalStatus};
 
@@ -50,7 +50,7 @@ impl<'a> Reader<'a> {
         Self { item }
     }
 
-    fn corrupt(&self, problem: String) -> StoreError {
+    pub fn corrupt(&self, problem: String) -> StoreError {
         let pk = self
             .item
             .get(PK)
@@ -374,6 +374,47 @@ pub fn method_from(item: &Item) -> Result<MethodSwitch, StoreError> {
     Ok(MethodSwitch {
         wallet_type: r.s("wallet_type")?.to_string(),
         enabled: r.bool("enabled")?,
+        updated_at: r.time("updated_at")?,
+    })
+}
+
+/// A payout switch; each currency's limits as `"min:max"` in the `limits` map.
+pub fn payout_item(p: &PayoutSwitch) -> Item {
+    let mut item = key(
+        keys::CONFIG.to_string(),
+        &keys::payout_sk(&p.payment_system),
+    );
+    item.insert("type".into(), s("payout"));
+    item.insert("payment_system".into(), s(p.payment_system.clone()));
+    item.insert("enabled".into(), AttributeValue::Bool(p.enabled));
+    let limits = p
+        .limits
+        .iter()
+        .map(|(c, l)| (c.clone(), format!("{}:{}", l.min, l.max)))
+        .collect();
+    item.insert("limits".into(), map(&limits));
+    item.insert("updated_at".into(), t(p.updated_at));
+    item
+}
+
+pub fn payout_from(item: &Item) -> Result<PayoutSwitch, StoreError> {
+    let r = Reader::new(item);
+    let limits = r
+        .map("limits")?
+        .into_iter()
+        .map(|(currency, range)| {
+            let limit = range
+                .split_once(':')
+                .and_then(|(min, max)| Some((min.parse().ok()?, max.parse().ok()?)))
+                .map(|(min, max)| PayoutLimit { min, max })
+                .ok_or_else(|| r.corrupt(format!("limits.{currency} is not min:max: {range}")))?;
+            Ok((currency, limit))
+        })
+        .collect::<Result<_, StoreError>>()?;
+    Ok(PayoutSwitch {
+        payment_system: r.s("payment_system")?.to_string(),
+        enabled: r.bool("enabled")?,
+        limits,
         updated_at: r.time("updated_at")?,
     })
 }

@@ -46,7 +46,8 @@ pub use postbacks::{
 };
 pub use upi_s::{UpiSPayment, UpiSRequest, UpiSStatus};
 pub use withdrawals::{
-    PaymentsDetails, WithdrawalBankDetails, WithdrawalCreated, WithdrawalRequest,
+    LEGACY_WALLET_SENDER, PaymentsDetails, WithdrawalBankDetails, WithdrawalCreated,
+    WithdrawalFormat, WithdrawalRequest,
 };
 
 /// The gateway client. Cheap to clone (the connection pool and the configuration are

@@ -1,5 +1,7 @@
 //! Section 7: withdrawal creation. The body is signed with (W) over exactly the values sent
-//! and carries no `secret`. The result arrives later as an `outgoing` postback.
+//! and carries no `secret`. The result arrives later as an `outgoing` postback. Two requests
+//! go to the same path: the current one, and the older one the documents keep ("the old
+//! withdrawal request is also available"), which [`WithdrawalFormat::Legacy`] sends.
 
 use reqwest::Method;
 use rust_decimal::Decimal;
@@ -54,6 +56,22 @@ pub struct WithdrawalRequest {
     pub account_digit: Option<String>,
     pub iban: Option<String>,
 }
+
+/// Which of the documents' two withdrawal requests to send.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum WithdrawalFormat {
+    /// `withdrawal_id, payment_system, amount (int), currency_code, label, is_test, account
+    /// fields, payments_details{..}, bank_details{..}`.
+    #[default]
+    Current,
+    /// `wallet_type, wallet_recipient, wallet_sender, account_name, account_number, email,
+    /// amount, withdrawal_id`: no currency or label (the method implies them).
+    Legacy,
+}
+
+/// The legacy request's `wallet_sender`: "it is necessary to fill in the field with arbitrary
+/// four digits"; the gateway picks the sender itself.
+pub const LEGACY_WALLET_SENDER: &str = "1111";
 
 /// An accepted withdrawal request.
 #[derive(Clone, Debug, PartialEq)]
@@ -126,8 +144,9 @@ impl WithdrawalRequest {
         Ok(())
     }
 
-    /// The unsigned body, in the order of the gateway's table.
-    pub(crate) fn to_php(&self) -> Result<PhpValue, Error> {
+    /// What both requests require: no padded value, a 1-36 character id, a whole positive
+    /// amount (returned).
+    fn checked_amount(&self) -> Result<i64, Error> {
         self.check_no_surrounding_spaces()?;
         let id_len = self.withdrawal_id.chars().count();
         if !(1..=36).contains(&id_len) {
@@ -141,12 +160,45 @@ impl WithdrawalRequest {
                 self.amount
             )));
         }
-        let amount = self.amount.to_i64().filter(|a| *a > 0).ok_or_else(|| {
+        self.amount.to_i64().filter(|a| *a > 0).ok_or_else(|| {
             Error::Request(format!(
                 "withdrawal amount {} is not a positive integer",
                 self.amount
             ))
+        })
+    }
+
+    /// The unsigned legacy body, in the order of the documents' table. The account number is
+    /// both the recipient wallet and `account_number` (a Paytm number already without +91).
+    pub(crate) fn to_legacy_php(&self) -> Result<PhpValue, Error> {
+        let amount = self.checked_amount()?;
+        let recipient = self.account_number.clone().ok_or_else(|| {
+            Error::Request("the legacy withdrawal request needs an account number".into())
         })?;
+        Ok(object([
+            (
+                "wallet_type",
+                Some(PhpValue::string(self.payment_system.clone())),
+            ),
+            ("wallet_recipient", Some(PhpValue::string(recipient))),
+            (
+                "wallet_sender",
+                Some(PhpValue::string(LEGACY_WALLET_SENDER)),
+            ),
+            ("account_name", opt(&self.account_name)),
+            ("account_number", opt(&self.account_number)),
+            ("email", opt(&self.account_email)),
+            ("amount", Some(PhpValue::int(amount))),
+            (
+                "withdrawal_id",
+                Some(PhpValue::string(self.withdrawal_id.clone())),
+            ),
+        ]))
+    }
+
+    /// The unsigned body, in the order of the gateway's table.
+    pub(crate) fn to_php(&self) -> Result<PhpValue, Error> {
+        let amount = self.checked_amount()?;
         let payments_details = self.payments_details.as_ref().and_then(|p| {
             nested([
                 ("payments_method", opt(&p.payments_method)),
@@ -204,8 +256,22 @@ impl Client {
         &self,
         request: &WithdrawalRequest,
     ) -> Result<WithdrawalCreated, Error> {
+        self.create_withdrawal_as(request, WithdrawalFormat::Current)
+            .await
+    }
+
+    /// [`Self::create_withdrawal`] as the request `format` (the legacy one needs an account
+    /// number, and sends no currency, label or bank details).
+    pub async fn create_withdrawal_as(
+        &self,
+        request: &WithdrawalRequest,
+        format: WithdrawalFormat,
+    ) -> Result<WithdrawalCreated, Error> {
         self.guarded(async {
-            let body = request.to_php()?;
+            let body = match format {
+                WithdrawalFormat::Current => request.to_php()?,
+                WithdrawalFormat::Legacy => request.to_legacy_php()?,
+            };
             let json = sign_request_body(&self.config.withdrawal_private_key, &body)
                 .map_err(|e| Error::Request(format!("cannot sign the withdrawal: {e}")))?;
             let path = &self.config.paths.withdrawal_create;

@@ -18,6 +18,7 @@ pub const OPEN_UNBOOKED: &str = "OPEN#UNBOOKED";
 pub const OPEN_ATTENTION: &str = "OPEN#ATTENTION";
 pub const CONFIG: &str = "CONFIG";
 pub const METHOD_PREFIX: &str = "METHOD#";
+pub const PAYOUT_PREFIX: &str = "PAYOUT#";
 pub const BALANCE_PREFIX: &str = "BALANCE#";
 pub const LEDGER_PREFIX: &str = "LEDGER#";
 
@@ -84,6 +85,10 @@ pub fn idempotency_pk(scope: &str, key: &str) -> String {
 
 pub fn method_sk(wallet_type: &str) -> String {
     format!("{METHOD_PREFIX}{wallet_type}")
+}
+
+pub fn payout_sk(payment_system: &str) -> String {
+    format!("{PAYOUT_PREFIX}{payment_system}")
 }
 
 pub fn cache_pk(key: &str) -> String {

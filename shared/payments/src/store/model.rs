@@ -7,6 +7,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use super::StoreError;
 use super::keys::trunc_micros;
 use crate::ids::{DepositId, Label, WithdrawalId};
 use crate::money::{Currency, Money};
@@ -410,6 +411,51 @@ pub struct MethodSwitch {
     pub wallet_type: String,
     pub enabled: bool,
     pub updated_at: OffsetDateTime,
+}
+
+/// An operator's settings for a payout method (`CONFIG/PAYOUT#<payment_system>`): whether it is
+/// offered, and the amounts allowed per currency.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PayoutSwitch {
+    pub payment_system: String,
+    pub enabled: bool,
+    /// By currency code; a currency without limits takes any positive amount.
+    pub limits: BTreeMap<String, PayoutLimit>,
+    /// Stamped by the store.
+    pub updated_at: OffsetDateTime,
+}
+
+/// The smallest and largest amount of one payout, both inclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PayoutLimit {
+    pub min: Decimal,
+    pub max: Decimal,
+}
+
+impl PayoutSwitch {
+    /// What both adapters require before storing: a known currency for each limit, at its
+    /// scale, `0 < min <= max`.
+    pub fn validate(&self) -> Result<(), StoreError> {
+        super::check_wallet_type(&self.payment_system)?;
+        for (code, l) in &self.limits {
+            let currency = crate::money::Currency::parse(code)
+                .map_err(|e| StoreError::Invalid(format!("limits.{code}: {e}")))?;
+            for (name, v) in [("min", l.min), ("max", l.max)] {
+                if v <= Decimal::ZERO || v.normalize().scale() > currency.scale() {
+                    return Err(StoreError::Invalid(format!(
+                        "limits.{code}.{name}: a positive amount with at most {} decimals",
+                        currency.scale()
+                    )));
+                }
+            }
+            if l.min > l.max {
+                return Err(StoreError::Invalid(format!(
+                    "limits.{code}: min is above max"
+                )));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// A verified postback (entry) we hold but could not book: kept with its reason until an

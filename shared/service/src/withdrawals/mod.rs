@@ -1,5 +1,6 @@
-//! Withdrawals (money out): submit with an idempotent debit, read back (one, or the user's
-//! history), and apply the gateway's `outgoing` postbacks exactly once.
+//! Withdrawals (money out): the payout methods on offer and their switches (`methods`), submit
+//! with an idempotent debit, read back (one, or the user's history), and apply the gateway's
+//! `outgoing` postbacks exactly once.
 //!
 //! Statuses: `pending` (debited, provably not at the gateway) -> `unknown` (being sent, or the
 //! send's outcome is not known) -> `submitted` (the gateway accepted it) -> `processed` (paid)
@@ -9,6 +10,7 @@
 mod apply;
 pub mod attention;
 mod history;
+pub mod methods;
 pub mod order;
 pub mod rules;
 mod submit;

@@ -4,7 +4,9 @@
 
 use std::collections::BTreeMap;
 
-use paykassma::client::{PaymentsDetails, WithdrawalBankDetails, WithdrawalRequest};
+use paykassma::client::{
+    PaymentsDetails, WithdrawalBankDetails, WithdrawalFormat, WithdrawalRequest,
+};
 use payments::store::Withdrawal;
 use payments::{Currency, Label, Money, WithdrawalId};
 use rust_decimal::Decimal;
@@ -42,6 +44,11 @@ pub struct WithdrawalBody {
 
 /// The key under which the request's fingerprint is kept in `details` (never sent).
 pub(crate) const REQUEST_HASH: &str = "request_sha1";
+
+/// The key under which a withdrawal keeps which request it goes as (`legacy`; absent:
+/// current), chosen when it is created (`WITHDRAWAL_LEGACY_SYSTEMS`) and never changed, so a
+/// re-send signs the very request the first send did.
+const REQUEST_FORMAT: &str = "request_format";
 
 /// A checked withdrawal order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -208,10 +215,23 @@ impl WithdrawalOrder {
     }
 
     /// What is kept with the withdrawal: the account fields and the request fingerprint.
-    pub fn details(&self) -> BTreeMap<String, String> {
+    /// What the withdrawal keeps: the checked fields, the request's fingerprint and, for
+    /// `legacy`, the request format.
+    pub fn details(&self, format: WithdrawalFormat) -> BTreeMap<String, String> {
         let mut d = self.fields.clone();
         d.insert(REQUEST_HASH.into(), self.request_hash());
+        if format == WithdrawalFormat::Legacy {
+            d.insert(REQUEST_FORMAT.into(), "legacy".into());
+        }
         d
+    }
+}
+
+/// The request format a stored withdrawal goes as.
+pub fn request_format(w: &Withdrawal) -> WithdrawalFormat {
+    match w.details.get(REQUEST_FORMAT).map(String::as_str) {
+        Some("legacy") => WithdrawalFormat::Legacy,
+        _ => WithdrawalFormat::Current,
     }
 }
 

@@ -52,6 +52,8 @@ pub struct MethodRules {
     /// The currencies it pays out in.
     pub currencies: &'static [&'static str],
     pub required: &'static [Field],
+    /// Account fields it also takes, sent when given.
+    pub optional: &'static [Field],
     pub account_format: AccountFormat,
     /// The gateway's current withdrawal request takes an integer `amount`.
     pub whole_amounts: bool,
@@ -66,6 +68,7 @@ pub const METHODS: &[MethodRules] = &[
         payment_system: "imps",
         currencies: &["INR"],
         required: &[AccountNumber, AccountName, BankCode, ReceiverName],
+        optional: &[BranchCode],
         account_format: IndianBankAccount,
         whole_amounts: true,
     },
@@ -73,6 +76,7 @@ pub const METHODS: &[MethodRules] = &[
         payment_system: "imps_ib",
         currencies: &["INR"],
         required: &[AccountNumber, AccountName, BankCode, ReceiverName],
+        optional: &[BranchCode],
         account_format: IndianBankAccount,
         whole_amounts: true,
     },
@@ -80,6 +84,7 @@ pub const METHODS: &[MethodRules] = &[
         payment_system: "upi_ib",
         currencies: &["INR"],
         required: &[AccountNumber, AccountName],
+        optional: &[],
         account_format: Vpa,
         whole_amounts: true,
     },
@@ -87,6 +92,7 @@ pub const METHODS: &[MethodRules] = &[
         payment_system: "paytm",
         currencies: &["INR"],
         required: &[AccountNumber],
+        optional: &[],
         account_format: IndianMobile,
         whole_amounts: true,
     },
@@ -94,6 +100,7 @@ pub const METHODS: &[MethodRules] = &[
         payment_system: "paytm_api",
         currencies: &["INR"],
         required: &[AccountNumber],
+        optional: &[],
         account_format: IndianMobile,
         whole_amounts: true,
     },
@@ -101,6 +108,7 @@ pub const METHODS: &[MethodRules] = &[
         payment_system: "bkash",
         currencies: &["BDT"],
         required: &[AccountNumber, AccountEmail],
+        optional: &[],
         account_format: BangladeshMobile,
         whole_amounts: true,
     },
@@ -108,6 +116,7 @@ pub const METHODS: &[MethodRules] = &[
         payment_system: "bkash_api",
         currencies: &["BDT"],
         required: &[AccountNumber],
+        optional: &[],
         account_format: BangladeshMobile,
         whole_amounts: true,
     },
@@ -115,6 +124,7 @@ pub const METHODS: &[MethodRules] = &[
         payment_system: "nagad",
         currencies: &["BDT"],
         required: &[AccountNumber],
+        optional: &[],
         account_format: BangladeshMobile,
         whole_amounts: true,
     },
@@ -122,6 +132,7 @@ pub const METHODS: &[MethodRules] = &[
         payment_system: "nagad_api",
         currencies: &["BDT"],
         required: &[AccountNumber],
+        optional: &[],
         account_format: BangladeshMobile,
         whole_amounts: true,
     },
@@ -129,6 +140,7 @@ pub const METHODS: &[MethodRules] = &[
         payment_system: "easypaisa_api",
         currencies: &["PKR"],
         required: &[AccountNumber],
+        optional: &[],
         account_format: PakistanMobile,
         whole_amounts: true,
     },
@@ -143,7 +155,34 @@ fn all_digits(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
 }
 
+impl MethodRules {
+    /// The method's account fields, required ones first, with what each must look like.
+    pub fn fields(&self) -> impl Iterator<Item = (Field, bool, Option<&'static str>)> + '_ {
+        let describe = move |f: Field| match f {
+            AccountNumber => Some(self.account_format.describe()),
+            AccountEmail => Some("an e-mail address"),
+            BankCode if self.currencies == ["INR"] => Some("an IFSC like SBIN0001234"),
+            _ => None,
+        };
+        self.required
+            .iter()
+            .map(move |f| (*f, true, describe(*f)))
+            .chain(self.optional.iter().map(move |f| (*f, false, describe(*f))))
+    }
+}
+
 impl AccountFormat {
+    /// What the number must look like, in the words of its field error.
+    pub fn describe(self) -> &'static str {
+        match self {
+            IndianBankAccount => "9-18 digits",
+            Vpa => "a UPI id like name@bank",
+            IndianMobile => "a 10-digit mobile number (a leading +91 is dropped)",
+            BangladeshMobile => "an 11-digit number starting with 01",
+            PakistanMobile => "an 11-digit number starting with 03",
+        }
+    }
+
     /// The normalised account number, or what is wrong with it.
     pub fn normalise(self, raw: &str) -> Result<String, &'static str> {
         match self {
@@ -254,6 +293,50 @@ mod tests {
         assert!(rules_for("bkash").unwrap().required.contains(&AccountEmail));
         assert!(!rules_for("nagad").unwrap().required.contains(&AccountEmail));
         assert!(rules_for("upi_l").is_none());
+    }
+
+    /// The documents' table: account_name for imps_ib and upi_ib ("PS = imps_ib, upi_ib, ...",
+    /// the older text: "imps, upi"), account_email for bkash ("PS = bkash, ..."),
+    /// receiver_name for imps, bank_details.bank_code the IFSC for India; Paytm numbers without
+    /// the +91 code (the legacy request's note); UPI users are paid out by IMPS (imps,
+    /// imps_ib), in INR.
+    #[test]
+    fn the_table_matches_the_documents() {
+        let required = |ps: &str| rules_for(ps).unwrap().required;
+        for ps in ["imps", "imps_ib", "upi_ib"] {
+            assert!(required(ps).contains(&AccountName), "{ps}");
+        }
+        assert!(required("imps").contains(&ReceiverName));
+        assert!(required("bkash").contains(&AccountEmail));
+        for ps in ["paytm", "paytm_api"] {
+            let r = rules_for(ps).unwrap();
+            assert_eq!(r.account_format, IndianMobile, "{ps}");
+            assert_eq!(
+                r.account_format.normalise("+919876543210").as_deref(),
+                Ok("9876543210")
+            );
+        }
+        for ps in ["imps", "imps_ib"] {
+            let r = rules_for(ps).unwrap();
+            assert_eq!(r.currencies, ["INR"]);
+            let fields: Vec<_> = r.fields().collect();
+            assert!(fields.contains(&(BankCode, true, Some("an IFSC like SBIN0001234"))));
+            assert!(fields.contains(&(BranchCode, false, None)), "{fields:?}");
+        }
+        // Every field a method lists is described once, required ones first.
+        for m in METHODS {
+            let fields: Vec<_> = m.fields().collect();
+            assert_eq!(fields.len(), m.required.len() + m.optional.len());
+            assert!(
+                fields
+                    .iter()
+                    .all(|(f, _, _)| !m.optional.contains(f) || !m.required.contains(f))
+            );
+            assert_eq!(
+                fields[0],
+                (AccountNumber, true, Some(m.account_format.describe()))
+            );
+        }
     }
 
     #[test]

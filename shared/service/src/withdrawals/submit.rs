@@ -15,13 +15,15 @@
 //! current state; the same key with another body is refused.
 
 use axum::http::StatusCode;
-use paykassma::client::Error as GatewayError;
+use paykassma::client::{Error as GatewayError, WithdrawalFormat};
 use payments::store::{IdempotencyPut, IdempotencyRecord, NewWithdrawal, Withdrawal};
 use payments::{Label, StoreError, WithdrawalStatus};
 use serde::{Deserialize, Serialize};
 use sha1::Digest;
 
-use super::order::{REQUEST_HASH, WithdrawalBody, gateway_request, withdrawal_id_for};
+use super::order::{
+    REQUEST_HASH, WithdrawalBody, gateway_request, request_format, withdrawal_id_for,
+};
 use super::view::WithdrawalView;
 use crate::Deps;
 use crate::http::ApiError;
@@ -88,6 +90,17 @@ pub async fn submit(
         return Ok(replay);
     }
 
+    // The operators' switch for the method, before any money moves.
+    super::methods::check_allowed(deps, &order).await?;
+    let format = if deps
+        .settings
+        .withdrawal_legacy_systems
+        .contains(&order.payment_system)
+    {
+        WithdrawalFormat::Legacy
+    } else {
+        WithdrawalFormat::Current
+    };
     let id = withdrawal_id_for(label, idempotency_key);
     let now = deps.clock.now();
     let created = deps
@@ -97,7 +110,7 @@ pub async fn submit(
             label: label.clone(),
             money: order.money,
             payment_system: order.payment_system.clone(),
-            details: order.details(),
+            details: order.details(format),
             created_at: now,
         })
         .await;
@@ -203,7 +216,7 @@ pub(crate) async fn send(
     };
     let outcome = deps
         .gateway
-        .create_withdrawal(&gateway_request(&w, false))
+        .create_withdrawal_as(&gateway_request(&w, false), request_format(&w))
         .await
         .map(|_| ());
     settle_send(deps, &w, kind, outcome).await

@@ -1,11 +1,11 @@
-//! Method switches and caches in memory.
+//! Method and payout switches and caches in memory.
 
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
 use super::MemoryStore;
 use crate::store::{
-    CacheStore, MethodStore, MethodSwitch, StoreError, check_key, check_wallet_type,
+    CacheStore, MethodStore, MethodSwitch, PayoutSwitch, StoreError, check_key, check_wallet_type,
 };
 
 #[async_trait]
@@ -30,6 +30,29 @@ impl MethodStore for MemoryStore {
 
     async fn list_method_switches(&self) -> Result<Vec<MethodSwitch>, StoreError> {
         Ok(self.lock().methods.values().cloned().collect())
+    }
+
+    async fn get_payout_switch(
+        &self,
+        payment_system: &str,
+    ) -> Result<Option<PayoutSwitch>, StoreError> {
+        Ok(self.lock().payouts.get(payment_system).cloned())
+    }
+
+    async fn put_payout_switch(
+        &self,
+        mut switch: PayoutSwitch,
+    ) -> Result<PayoutSwitch, StoreError> {
+        switch.validate()?;
+        switch.updated_at = self.now();
+        self.lock()
+            .payouts
+            .insert(switch.payment_system.clone(), switch.clone());
+        Ok(switch)
+    }
+
+    async fn list_payout_switches(&self) -> Result<Vec<PayoutSwitch>, StoreError> {
+        Ok(self.lock().payouts.values().cloned().collect())
     }
 }
 

@@ -20,8 +20,8 @@ use time::OffsetDateTime;
 
 use super::keys::{self, HistoryPosition, HistoryScope, trunc_micros};
 use super::{
-    Deposit, IdempotencyRecord, LedgerEntry, MethodSwitch, Page, PageRequest, PostbackRecord,
-    StoreError, UnbookedPostback, Withdrawal, WithdrawalAttention,
+    Deposit, IdempotencyRecord, LedgerEntry, MethodSwitch, Page, PageRequest, PayoutSwitch,
+    PostbackRecord, StoreError, UnbookedPostback, Withdrawal, WithdrawalAttention,
 };
 use crate::clock::{Clock, SystemClock};
 use crate::ids::{DepositId, Label, WithdrawalId};
@@ -38,6 +38,7 @@ struct State {
     ledger: HashMap<Label, BTreeMap<String, LedgerEntry>>,
     idempotency: HashMap<(String, String), IdempotencyRecord>,
     methods: BTreeMap<String, MethodSwitch>,
+    payouts: BTreeMap<String, PayoutSwitch>,
     cache: HashMap<String, (String, OffsetDateTime)>,
     unbooked: HashMap<String, UnbookedPostback>,
     attention: HashMap<WithdrawalId, WithdrawalAttention>,
