@@ -33,6 +33,10 @@ def main() -> int:
         # translator insists on one.
         template = yaml_parse(f.read().replace("CodeUri: .", "CodeUri: s3://artifacts/code.zip"))
     params = dict(arg.split("=", 1) for arg in sys.argv[2:])
+    # CloudFormation hands a CommaDelimitedList's value to the transform as a list.
+    for name, value in params.items():
+        if template.get("Parameters", {}).get(name, {}).get("Type") == "CommaDelimitedList":
+            params[name] = value.split(",")
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
     print(json.dumps(transform(template, params, NoManagedPolicies()), indent=1))
     return 0

@@ -90,11 +90,22 @@ workspace_hack() {
 template_transform() {
   local out
   out=$(mktemp --suffix=.json) &&
+# Translated twice: with the defaults, and with CORS origins given (the transform embeds them in
+# the API's OpenAPI body, so only its output shows they arrive as a list).
     python3_venv infra/scripts/sam_translate.py template.yaml >"$out" &&
     cfn-lint "$out" &&
     rm -f "$out"
 }
 python3_venv() { "$TOOLS/venv/bin/python" "$@"; }
+    python3_venv infra/scripts/sam_translate.py template.yaml \
+      CorsAllowedOrigins=https://pay.example.com,http://127.0.0.1:5173 >"$out" &&
+    cfn-lint "$out" &&
+    python3_venv - "$out" <<'PY' &&
+import json, sys
+cors = json.load(open(sys.argv[1]))["Resources"]["HttpApi"]["Properties"]["Body"]["x-amazon-apigateway-cors"]
+origins = cors["Fn::If"][1]["allowOrigins"]
+assert origins == ["https://pay.example.com", "http://127.0.0.1:5173"], origins
+PY
 
 template_lint() {
   cfn-lint template.yaml &&

@@ -3,7 +3,8 @@
 //! reconcile's failures reach the dead-letter queue its alarm watches, the schedule sends an
 //! event the function can read, the audit trail is retained, every function logs to its own
 //! group, the API's routes are exactly the routes the code serves and `openapi.yaml` documents,
-//! the VPC mode is off by default and complete when on, and nothing promises tracing.
+//! the VPC mode is off by default and complete when on, CORS admits only the origins a
+//! deployment names, with the code's header and method lists, and nothing promises tracing.
 //!
 //! The template is also translated by SAM and linted in the test command (test.sh); this test
 //! pins the intent, which no linter knows.
@@ -469,4 +470,42 @@ fn the_admin_allow_list_and_the_kms_key_reach_the_functions() {
             .any(|(c, then, _)| c == "HasKmsKey" && ref_of(then) == Some("KmsKeyUsePolicy"));
         assert!(has, "{id} lacks the KMS key policy");
     }
+}
+
+#[test]
+fn cors_admits_only_named_origins_with_the_codes_rules() {
+    use service::http::cors;
+    let t = template();
+    let param = &t["Parameters"]["CorsAllowedOrigins"];
+    assert_eq!(param["Type"], "CommaDelimitedList");
+    assert_eq!(param["Default"], "", "no origin is let in by default");
+    let pattern = param["AllowedPattern"].as_str().unwrap();
+    assert!(!pattern.contains('*'), "no wildcard origin: {pattern}");
+    let api = &resources(&t)["HttpApi"]["Properties"];
+    let (condition, rules, otherwise) =
+        if_of(&api["CorsConfiguration"]).expect("CORS only when origins are given (!If)");
+    assert_eq!(condition, "HasCorsOrigins");
+    assert_eq!(ref_of(otherwise), Some("AWS::NoValue"));
+    let (tag, args) = intrinsic(&t["Conditions"]["HasCorsOrigins"]).unwrap();
+    assert_eq!(tag, "Not");
+    assert!(
+        serde_yaml::to_string(args)
+            .unwrap()
+            .contains("CorsAllowedOrigins"),
+        "{args:?}"
+    );
+    assert_eq!(ref_of(&rules["AllowOrigins"]), Some("CorsAllowedOrigins"));
+    let list = |v: &Value| -> Vec<String> {
+        v.as_sequence()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(list(&rules["AllowHeaders"]), cors::ALLOWED_HEADERS);
+    assert_eq!(list(&rules["AllowMethods"]), cors::ALLOWED_METHODS);
+    assert_eq!(list(&rules["ExposeHeaders"]), cors::EXPOSED_HEADERS);
+    assert_eq!(rules["MaxAge"].as_u64(), Some(cors::MAX_AGE_SECONDS));
+    // Credentials are a bearer header, never cookies.
+    assert!(rules.get("AllowCredentials").is_none());
 }

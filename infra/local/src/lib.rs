@@ -7,7 +7,11 @@
 //! them into a [`DevIdentity`]; Lambda builds never install that layer.
 //!
 //! The stack and its sandbox share embedded development secrets ([`SandboxConfig::default`]),
-//! so nothing needs configuring.
+//! so nothing needs configuring. It also serves the reference checkout page at `/` (`page`),
+//! and answers CORS for the origins it was given (`cors`).
+
+pub mod cors;
+mod page;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -55,6 +59,9 @@ pub struct StackConfig {
     /// Run reconciliation this often (the Lambda's EventBridge schedule); `None`: never
     /// (tests call `service::reconcile::run` themselves).
     pub reconcile_every: Option<std::time::Duration>,
+    /// Origins whose pages may call the API from a browser (the deployed API's
+    /// `CorsAllowedOrigins`); by default the page's dev server ([`cors::DEFAULT_ORIGINS`]).
+    pub cors_origins: Vec<String>,
 }
 
 impl StackConfig {
@@ -73,6 +80,7 @@ impl StackConfig {
             gateway: GatewayChoice::Sandbox,
             clock: Arc::new(SystemClock),
             reconcile_every: Some(std::time::Duration::from_secs(60)),
+            cors_origins: default_cors_origins(),
         }
     }
 
@@ -92,8 +100,16 @@ impl StackConfig {
             gateway: GatewayChoice::Sandbox,
             clock: Arc::new(SystemClock),
             reconcile_every: None,
+            cors_origins: default_cors_origins(),
         }
     }
+}
+
+fn default_cors_origins() -> Vec<String> {
+    cors::DEFAULT_ORIGINS
+        .iter()
+        .map(|o| o.to_string())
+        .collect()
 }
 
 /// Which gateway the stack talks to.
@@ -212,7 +228,9 @@ impl Stack {
             builder = builder.store(store);
         }
         let deps = Arc::new(builder.build());
-        let app = app(deps.clone());
+        let app = app(deps.clone())
+            .merge(page::routes(sandbox.as_ref().map(SandboxHandle::base_url)))
+            .layer(cors::layer(&config.cors_origins));
         let (shutdown, mut rx) = watch::channel(false);
         let server = tokio::spawn(async move {
             // The peer address stands in for API Gateway's sourceIp (POSTBACK_ALLOWED_IPS).
@@ -313,6 +331,8 @@ pub fn app(deps: Arc<Deps>) -> Router {
         .route("/healthz", get(healthz))
         .fallback(not_found)
         .layer(middleware::from_fn(dev_identity))
+        // The fallback's 404 names its request too; the routers' own layer reuses this id.
+        .layer(middleware::from_fn(service::http::request_id::tag))
 }
 
 /// Every (method, path) the stack serves from the function routers (not `/healthz`).

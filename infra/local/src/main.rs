@@ -38,6 +38,16 @@ struct Args {
     /// The payment window's base with --gateway (`https://plugin.{server}`).
     #[arg(long, value_name = "URL", requires = "gateway")]
     plugin: Option<url::Url>,
+    /// An origin whose pages may call the API from a browser (repeat it, or comma-separate
+    /// them); the deployed API's `CorsAllowedOrigins`. Default: the checkout page's dev server
+    /// (http://127.0.0.1:5173, http://localhost:5173). The page at / is same-origin.
+    #[arg(
+        long = "cors-origin",
+        value_name = "ORIGIN",
+        env = "CORS_ALLOWED_ORIGINS",
+        value_delimiter = ','
+    )]
+    cors_origins: Vec<url::Url>,
 }
 
 #[tokio::main]
@@ -47,6 +57,14 @@ async fn main() -> anyhow::Result<()> {
     let mut config = StackConfig::quickstart();
     config.port = args.port;
     config.sandbox.port = args.sandbox_port;
+    if !args.cors_origins.is_empty() {
+        // `Url` prints a bare origin with a trailing `/`, which a browser's Origin never has.
+        config.cors_origins = args
+            .cors_origins
+            .iter()
+            .map(|u| u.origin().ascii_serialization())
+            .collect();
+    }
     config.reconcile_every = (args.reconcile_seconds > 0)
         .then(|| std::time::Duration::from_secs(args.reconcile_seconds));
     config.settings = service::Settings::from_lookup(|name| std::env::var(name).ok())
