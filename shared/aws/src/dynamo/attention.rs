@@ -168,7 +168,7 @@ impl AttentionStore for DynamoStore {
         &self,
         page: &PageRequest,
     ) -> Result<Page<WithdrawalAttention>, StoreError> {
-        let far = time::OffsetDateTime::now_utc() + time::Duration::days(365 * 100);
+        let far = keys::END_OF_TIME;
         let (items, next) = self
             .list_open(keys::OPEN_ATTENTION, keys::attention_pk, far, page)
             .await?;

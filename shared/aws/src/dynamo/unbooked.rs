@@ -37,7 +37,7 @@ impl UnbookedStore for DynamoStore {
         &self,
         page: &PageRequest,
     ) -> Result<Page<UnbookedPostback>, StoreError> {
-        let far = time::OffsetDateTime::now_utc() + time::Duration::days(365 * 100);
+        let far = keys::END_OF_TIME;
         let (items, next) = self
             .list_open(keys::OPEN_UNBOOKED, keys::unbooked_pk, far, page)
             .await?;

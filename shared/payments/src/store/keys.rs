@@ -19,6 +19,9 @@ pub const OPEN_ATTENTION: &str = "OPEN#ATTENTION";
 pub const CONFIG: &str = "CONFIG";
 pub const METHOD_PREFIX: &str = "METHOD#";
 pub const PAYOUT_PREFIX: &str = "PAYOUT#";
+
+/// A bound after every item's time: a queue listed "older than" this is listed whole.
+pub const END_OF_TIME: OffsetDateTime = time::macros::datetime!(9999-12-31 23:59:59 UTC);
 pub const BALANCE_PREFIX: &str = "BALANCE#";
 pub const LEDGER_PREFIX: &str = "LEDGER#";
 

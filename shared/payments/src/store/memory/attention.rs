@@ -37,7 +37,7 @@ impl AttentionStore for MemoryStore {
         page: &PageRequest,
     ) -> Result<Page<WithdrawalAttention>, StoreError> {
         let st = self.lock();
-        let far = time::OffsetDateTime::now_utc() + time::Duration::days(365 * 100);
+        let far = crate::store::keys::END_OF_TIME;
         open_page(
             st.attention.values().map(|a| {
                 let closed = a.state != AttentionState::Open;

@@ -35,7 +35,7 @@ impl UnbookedStore for MemoryStore {
         page: &PageRequest,
     ) -> Result<Page<UnbookedPostback>, StoreError> {
         let st = self.lock();
-        let far = time::OffsetDateTime::now_utc() + time::Duration::days(365 * 100);
+        let far = crate::store::keys::END_OF_TIME;
         open_page(
             st.unbooked.values().map(|u| {
                 let closed = matches!(u.state, UnbookedState::Closed(_));
