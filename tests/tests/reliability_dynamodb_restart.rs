@@ -4,8 +4,6 @@
 //! 5xx meanwhile (the sandbox keeps retrying), restarts it on the same port and files, and then
 //! checks that nothing was lost or credited twice.
 
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use testkit::Harness;
@@ -13,73 +11,19 @@ use testkit::reliability::{
     assert_credited_once, deliveries, expected_books, fault, pay_paced, storm_config,
     wait_delivered, window_payments,
 };
-use tokio::process::{Child, Command};
+use testkit::services::{free_port, start_dynamodb};
 
 const PAYMENTS: usize = 1_000;
 const LABELS: usize = 48;
 const DUPLICATES: usize = 200;
 
-fn jar_dir() -> PathBuf {
-    PathBuf::from(std::env::var("DYNAMODB_LOCAL_JAR_DIR").unwrap_or_else(|_| {
-        panic!(
-            "DYNAMODB_LOCAL_JAR_DIR is not set: this test starts its own DynamoDB Local from that \
-             folder (DynamoDBLocal.jar, DynamoDBLocal_lib). Run infra/scripts/test.sh, or \
-             `source infra/scripts/services.sh && ensure_all && start_services`."
-        )
-    }))
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
-}
-
-/// Starts DynamoDB Local on `port` with its data in `db` and waits until it answers.
-async fn start_dynamo(jar: &Path, db: &Path, port: u16) -> Child {
-    let log =
-        std::fs::File::create(db.join(format!("dynamodb-{}.log", uuid::Uuid::new_v4().simple())))
-            .expect("log file");
-    let child = Command::new("java")
-        .arg(format!(
-            "-Djava.library.path={}",
-            jar.join("DynamoDBLocal_lib").display()
-        ))
-        .arg("-jar")
-        .arg(jar.join("DynamoDBLocal.jar"))
-        .arg("-sharedDb")
-        .arg("-dbPath")
-        .arg(db)
-        .arg("-port")
-        .arg(port.to_string())
-        .stdout(log.try_clone().expect("log"))
-        .stderr(log)
-        .kill_on_drop(true)
-        .spawn()
-        .expect("start java (DynamoDB Local)");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while tokio::net::TcpStream::connect(("127.0.0.1", port))
-        .await
-        .is_err()
-    {
-        assert!(
-            Instant::now() < deadline,
-            "DynamoDB Local did not start on {port}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    child
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn dynamodb_restarted_mid_storm_loses_and_doubles_nothing() {
     let started = Instant::now();
-    let jar = jar_dir();
     let db = std::env::temp_dir().join(format!("rel-dynamo-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&db).expect("db dir");
     let port = free_port();
-    let mut dynamo = start_dynamo(&jar, &db, port).await;
+    let mut dynamo = start_dynamodb(Some(&db), port).await;
     let endpoint = format!("http://127.0.0.1:{port}");
     let table = testkit::stores::table_name("rel");
     let h = Harness::start_with(storm_config(&endpoint, &table), table).await;
@@ -111,7 +55,7 @@ async fn dynamodb_restarted_mid_storm_loses_and_doubles_nothing() {
                 if server_errors >= 20 && killed.elapsed() > Duration::from_secs(2) {
                     // Back on the same port and files; the paced payments resume with it.
                     let down_for = killed.elapsed();
-                    dynamo = start_dynamo(&jar, &db, port).await;
+                    dynamo = start_dynamodb(Some(&db), port).await;
                     break (before, d, down_for);
                 }
                 assert!(

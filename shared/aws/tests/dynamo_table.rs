@@ -31,7 +31,9 @@ async fn the_created_table_matches_the_cloudformation_rendering() {
 }
 
 /// A table made before the history index (`GSI2`) existed: `create_table_if_missing` adds the
-/// index, and DynamoDB fills it from the items already there, so old deposits are listed.
+/// index, and DynamoDB fills it from the items already there, so old deposits are listed. On a
+/// DynamoDB Local of its own: the shared one, holding every other test's tables, can leave a
+/// new index `CREATING` for minutes.
 #[tokio::test]
 async fn an_older_table_gets_the_missing_index_and_lists_its_old_items() {
     use aws_adapters::dynamo::DynamoStore;
@@ -42,7 +44,9 @@ async fn an_older_table_gets_the_missing_index_and_lists_its_old_items() {
     use payments::store::PageRequest;
     use payments::store::prelude::*;
 
-    let client = DynamoStore::client(Some(&testkit::services::dynamodb_endpoint())).await;
+    let port = testkit::services::free_port();
+    let _own = testkit::services::start_dynamodb(None, port).await;
+    let client = DynamoStore::client(Some(&format!("http://127.0.0.1:{port}"))).await;
     let name = testkit::stores::table_name("payments-old");
     let key = |pk: &str, sk: &str| {
         vec![
