@@ -136,6 +136,7 @@ fn credit_of(
         wallet_type: Some(WALLET.into()),
         raw_body: body.to_string(),
         received_at: OffsetDateTime::now_utc(),
+        read: payments::store::DepositRead::Unread,
     })
 }
 

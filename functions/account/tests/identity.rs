@@ -65,6 +65,7 @@ async fn credit(deps: &Deps, label: &str, amount: i64) {
             wallet_type: None,
             raw_body: "{}".into(),
             received_at: time::OffsetDateTime::now_utc(),
+            read: payments::store::DepositRead::Unread,
         })
         .await
         .unwrap();

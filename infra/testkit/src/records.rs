@@ -39,6 +39,7 @@ pub fn credit(
             r#"{{"label":"{label}","amount":"{amount}","currency_code":"{currency}"}}"#
         ),
         received_at: OffsetDateTime::now_utc(),
+        read: payments::store::DepositRead::Unread,
     }
 }
 

@@ -22,7 +22,14 @@ pub fn table_name(prefix: &str) -> String {
 
 /// A store on a new table of DynamoDB Local.
 pub async fn dynamo_store() -> DynamoStore {
-    let client = DynamoStore::client(Some(&dynamodb_endpoint())).await;
+    dynamo_store_counted(None).await
+}
+
+/// [`dynamo_store`] whose client counts every request it sends in `counter`.
+pub async fn dynamo_store_counted(
+    counter: Option<aws_adapters::dynamo::requests::RequestCounter>,
+) -> DynamoStore {
+    let client = DynamoStore::client_counted(Some(&dynamodb_endpoint()), counter).await;
     let name = table_name("payments-test");
     let created = table::create_table_if_missing(&client, &name)
         .await

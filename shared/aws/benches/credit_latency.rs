@@ -90,6 +90,7 @@ async fn run(endpoint: &str, n: usize) -> Result<(), String> {
         wallet_type: Some("upi_l".into()),
         raw_body: r#"{"direction":"ingoing","amount":"100.50","currency_code":"INR"}"#.into(),
         received_at: OffsetDateTime::now_utc(),
+        read: payments::store::DepositRead::Unread,
     };
 
     // Warm-up: connections, JIT of the Java server.

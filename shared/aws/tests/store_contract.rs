@@ -54,6 +54,7 @@ contract_tests!(
     idempotency_records_first_write_wins,
     method_switches_and_caches,
     payout_switches_keep_their_limits_per_currency,
+    one_read_finds_the_orders_the_record_and_the_unbooked_entry,
     postback_records_are_kept_once,
     unbooked_postbacks_are_kept_listed_and_closed_once,
     withdrawals_held_for_a_person_are_flagged_listed_and_closed_once,
@@ -1010,6 +1011,44 @@ async fn idempotency_records_first_write_wins(s: Arc<dyn Store>, _b: &Books) {
             .request_hash,
         "h9"
     );
+}
+
+async fn one_read_finds_the_orders_the_record_and_the_unbooked_entry(s: Arc<dyn Store>, b: &Books) {
+    let u = b.label("u-reads");
+    let d1 = s
+        .create_deposit(new_deposit(&u, Some("10"), "INR"))
+        .await
+        .unwrap();
+    let missing = DepositId::generate();
+    let none = s.read_for_credit(&[], "in:tx:R-none").await.unwrap();
+    assert_eq!(none, CreditReads::default());
+    let reads = s
+        .read_for_credit(&[missing.clone(), d1.id.clone()], "in:tx:R-1")
+        .await
+        .unwrap();
+    assert_eq!(reads.deposits, vec![d1.clone()]);
+    assert!(!reads.booked && reads.unbooked.is_none());
+    s.apply_deposit_postback(credit("in:tx:R-1", &u, "10", "INR", Some(&d1.id)))
+        .await
+        .unwrap();
+    assert!(
+        s.record_unbooked(unbooked("in:tx:R-2", OffsetDateTime::now_utc()))
+            .await
+            .unwrap()
+    );
+    let reads = s
+        .read_for_credit(&[d1.id.clone()], "in:tx:R-1")
+        .await
+        .unwrap();
+    assert!(reads.booked, "the credited payment's record");
+    assert_eq!(reads.deposits[0].status, DepositStatus::Credited);
+    let reads = s.read_for_credit(&[], "in:tx:R-2").await.unwrap();
+    assert!(!reads.booked);
+    assert_eq!(reads.unbooked.map(|u| u.key), Some("in:tx:R-2".to_string()));
+    assert!(matches!(
+        s.read_for_credit(&[], "").await,
+        Err(StoreError::Invalid(_))
+    ));
 }
 
 async fn payout_switches_keep_their_limits_per_currency(s: Arc<dyn Store>, _b: &Books) {

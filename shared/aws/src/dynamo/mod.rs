@@ -9,6 +9,7 @@
 //! `withdrawals`, `postbacks`, `unbooked`, `attention`, `accounts`, `idempotency`, `config`);
 //! `history` pages a user's deposits or withdrawals for both.
 
+pub mod requests;
 pub mod table;
 
 mod accounts;
@@ -65,6 +66,14 @@ impl DynamoStore {
     /// one for DynamoDB Local: region and credentials then default to dummies when unset,
     /// since the local server checks neither.
     pub async fn client(endpoint: Option<&str>) -> Client {
+        Self::client_counted(endpoint, None).await
+    }
+
+    /// [`Self::client`], counting every request it sends in `counter` when given.
+    pub async fn client_counted(
+        endpoint: Option<&str>,
+        counter: Option<requests::RequestCounter>,
+    ) -> Client {
         let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
         if let Some(url) = endpoint {
             loader = loader.endpoint_url(url);
@@ -79,7 +88,11 @@ impl DynamoStore {
                 ));
             }
         }
-        Client::new(&loader.load().await)
+        let mut config = aws_sdk_dynamodb::config::Builder::from(&loader.load().await);
+        if let Some(counter) = counter {
+            config = config.interceptor(counter);
+        }
+        Client::from_conf(config.build())
     }
 
     pub fn table_name(&self) -> &str {

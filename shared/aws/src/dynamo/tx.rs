@@ -11,7 +11,9 @@ use std::time::Duration;
 
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, ConditionCheck, KeysAndAttributes, Put, ReturnValue, TransactWriteItem, Update,
+};
 use payments::store::{PageRequest, StoreError, keys};
 use rand::Rng;
 use time::OffsetDateTime;
@@ -140,6 +142,68 @@ impl DynamoStore {
             .build()
             .map_err(build_err)?;
         Ok(TransactWriteItem::builder().update(update).build())
+    }
+
+    /// Reads `keys` (consistently) in one `BatchGetItem`, retrying what DynamoDB leaves
+    /// unprocessed (throttling); at most 100 keys. Missing items are simply not returned.
+    pub(super) async fn batch_get(
+        &self,
+        keys: Vec<Item>,
+        what: &str,
+    ) -> Result<Vec<Item>, StoreError> {
+        let mut found = Vec::new();
+        let mut pending = Some(
+            KeysAndAttributes::builder()
+                .set_keys(Some(keys))
+                .consistent_read(true)
+                .build()
+                .map_err(build_err)?,
+        );
+        for attempt in 0..MAX_ATTEMPTS {
+            let Some(request) = pending.take() else {
+                return Ok(found);
+            };
+            let out = self
+                .client
+                .batch_get_item()
+                .request_items(&self.table, request)
+                .send()
+                .await
+                .map_err(|e| backend(what, e))?;
+            if let Some(mut items) = out.responses
+                && let Some(mine) = items.remove(&self.table)
+            {
+                found.extend(mine);
+            }
+            pending = out
+                .unprocessed_keys
+                .and_then(|mut u| u.remove(&self.table))
+                .filter(|k| !k.keys().is_empty());
+            if pending.is_some() {
+                backoff(attempt).await;
+            }
+        }
+        match pending {
+            None => Ok(found),
+            Some(_) => Err(StoreError::Contention(format!(
+                "{what}: keys left unprocessed"
+            ))),
+        }
+    }
+
+    /// A transaction item that writes nothing and only holds `condition` on `key`.
+    pub(super) fn check(
+        &self,
+        key: Item,
+        condition: &str,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let check = ConditionCheck::builder()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .condition_expression(condition)
+            .build()
+            .map_err(build_err)?;
+        Ok(TransactWriteItem::builder().condition_check(check).build())
     }
 
     /// Sends one transaction. While DynamoDB reports a request with this token still in

@@ -119,6 +119,34 @@ pub struct DepositCredit {
     /// The postback body as received, kept for audit.
     pub raw_body: String,
     pub received_at: OffsetDateTime,
+    /// The deposit as the caller already read it, so the store need not read it again.
+    pub read: DepositRead,
+}
+
+/// What [`super::PostbackStore::read_for_credit`] found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CreditReads {
+    /// The asked deposits that exist, in the order asked.
+    pub deposits: Vec<Deposit>,
+    /// The payment's key is booked (its postback record exists): a repeat.
+    pub booked: bool,
+    /// The payment's unbooked record, when it has one.
+    pub unbooked: Option<UnbookedPostback>,
+}
+
+/// What the caller of a credit already read of its deposit. One read per postback: the
+/// service reads the deposit to find its owner, and the store plans the credit from that same
+/// read; the transaction's conditions hold what the plan assumed (the status it moves from,
+/// or that there is still no such deposit), so a deposit that moved in between cancels the
+/// transaction and the store reads it again and plans anew. A race is a retry, never a wrong
+/// credit. (A deposit's owner, id and order never change, so they need no condition.)
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum DepositRead {
+    /// Not read: the store reads it.
+    #[default]
+    Unread,
+    /// Read by the caller: the deposit, or `None` when none has the credit's `deposit_id`.
+    Read(Option<Box<Deposit>>),
 }
 
 impl DepositCredit {

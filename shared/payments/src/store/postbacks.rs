@@ -4,7 +4,9 @@
 
 use async_trait::async_trait;
 
-use super::{CreditOutcome, Deposit, DepositCredit, DepositEffect, PostbackRecord, StoreError};
+use super::{
+    CreditOutcome, CreditReads, Deposit, DepositCredit, DepositEffect, PostbackRecord, StoreError,
+};
 use super::{UntouchedReason, check_key};
 use crate::ids::DepositId;
 use crate::status::DepositStatus;
@@ -29,6 +31,16 @@ pub trait PostbackStore: Send + Sync {
     async fn record_postback(&self, record: PostbackRecord) -> Result<bool, StoreError>;
 
     async fn get_postback(&self, dedupe_key: &str) -> Result<Option<PostbackRecord>, StoreError>;
+
+    /// Everything the decision about one deposit payment reads, in one consistent read: those
+    /// of `deposit_ids` that exist (the order it names, and the deposit an attempt id
+    /// `<id>_<n>` belongs to), whether `dedupe_key` is booked already, and its unbooked record.
+    /// On DynamoDB one `BatchGetItem`, so a postback costs one read and one transaction.
+    async fn read_for_credit(
+        &self,
+        deposit_ids: &[DepositId],
+        dedupe_key: &str,
+    ) -> Result<CreditReads, StoreError>;
 }
 
 /// What a credit should do to the deposit it names.

@@ -11,7 +11,8 @@
 
 use paykassma::client::{Error as GatewayError, PostbackQuery};
 use payments::store::{
-    CreditOutcome, Deposit, DepositCredit, DepositEffect, UnbookedPostback, UnbookedState,
+    CreditOutcome, Deposit, DepositCredit, DepositEffect, DepositRead, UnbookedPostback,
+    UnbookedState,
 };
 use payments::{Currency, DepositId, Label, Money, MoneyError};
 use rust_decimal::Decimal;
@@ -97,10 +98,20 @@ pub async fn apply_entry(
     audit: &str,
     source: &Source,
 ) -> Result<EntryResult, ApiError> {
-    let (deposit_id, order) = order_of(deps, entry.order_id.as_deref()).await?;
-    let Some(key) =
-        postback_key::deposit_key(entry.transaction_id.as_deref(), entry.order_id.as_deref())
-    else {
+    let key = postback_key::deposit_key(entry.transaction_id.as_deref(), entry.order_id.as_deref());
+    // One read decides: the order (or the deposit an attempt id belongs to), whether the
+    // payment is booked already, and its unbooked record (see `read_for_credit`).
+    let candidates = order_candidates(entry.order_id.as_deref());
+    let reads = deps
+        .store
+        .read_for_credit(
+            &candidates,
+            key.as_deref()
+                .unwrap_or(&postback_key::unidentified_key(&entry.fingerprint)),
+        )
+        .await?;
+    let (deposit_id, order) = order_of(entry.order_id.as_deref(), reads.deposits);
+    let Some(key) = key else {
         let key = postback_key::unidentified_key(&entry.fingerprint);
         let why = unbookable(
             UnbookedReason::NoTransactionId,
@@ -108,15 +119,20 @@ pub async fn apply_entry(
         );
         return keep(deps, key, deposit_id, entry, audit, why).await;
     };
+    if reads.booked {
+        // Booked before: a repeat changes nothing (the record is never removed).
+        return Ok(duplicate(key, deposit_id));
+    }
     let money = match money_of(entry) {
         Ok(m) => m,
         Err(why) => return keep(deps, key, deposit_id, entry, audit, why).await,
     };
-    let owner = match order {
-        Some(d) if d.status.accepts_credit() => Some(d.label),
+    let owner = match &order {
+        Some(d) if d.status.accepts_credit() => Some(d.label.clone()),
         Some(d) => {
-            // Read after the deposit: a credit writes the postback and the deposit together,
-            // so a deposit credited by this very payment always shows its record here.
+            // The batch read is not one snapshot: a concurrent delivery of this payment may
+            // have credited the deposit after its record was read as absent. Read the record
+            // again, after the deposit: a deposit credited by this very payment shows it now.
             if deps.store.get_postback(&key).await?.is_some() {
                 return Ok(duplicate(key, deposit_id));
             }
@@ -133,16 +149,11 @@ pub async fn apply_entry(
     };
     let label = match owner {
         Some(label) => label,
-        None => {
-            // A payment without an order of ours: the body's label is not evidence under (P).
-            if deps.store.get_postback(&key).await?.is_some() {
-                return Ok(duplicate(key, deposit_id));
-            }
-            match payer(deps, entry, &money, source).await {
-                Ok(label) => label,
-                Err(why) => return keep(deps, key, deposit_id, entry, audit, why).await,
-            }
-        }
+        // A payment without an order of ours: the body's label is not evidence under (P).
+        None => match payer(deps, entry, &money, source).await {
+            Ok(label) => label,
+            Err(why) => return keep(deps, key, deposit_id, entry, audit, why).await,
+        },
     };
     let credit = DepositCredit {
         dedupe_key: key.clone(),
@@ -152,6 +163,8 @@ pub async fn apply_entry(
         wallet_type: entry.wallet_type.clone(),
         raw_body: audit.to_string(),
         received_at: deps.clock.now(),
+        // The read that named the owner plans the credit too (one read per postback).
+        read: DepositRead::Read(order.map(Box::new)),
     };
     let outcome = deps.store.apply_deposit_postback(credit).await?;
     let effect = match outcome {
@@ -179,7 +192,9 @@ pub async fn apply_entry(
             EntryEffect::Duplicate
         }
     };
-    close_if_awaiting(deps, &key).await?;
+    if let Some(u) = reads.unbooked {
+        close_if_awaiting(deps, &u).await?;
+    }
     Ok(EntryResult {
         key,
         deposit_id,
@@ -187,29 +202,42 @@ pub async fn apply_entry(
     })
 }
 
-/// Our deposit that `order_id` (the entry's `plugin_custom_order_id`) names: the deposit with
-/// that id, or the one whose later attempt used it (`<id>_<n>`, recorded before it was sent).
-/// The id is returned even when no deposit has it (kept with an unbooked record).
-async fn order_of(
-    deps: &Deps,
-    order_id: Option<&str>,
-) -> Result<(Option<DepositId>, Option<Deposit>), ApiError> {
+/// The deposits `order_id` (the entry's `plugin_custom_order_id`) may name: the deposit with
+/// that id, and the one whose later attempt used it (`<id>_<n>`).
+fn order_candidates(order_id: Option<&str>) -> Vec<DepositId> {
     let Some(raw) = order_id else {
-        return Ok((None, None));
+        return Vec::new();
+    };
+    let mut ids: Vec<DepositId> = DepositId::parse(raw).ok().into_iter().collect();
+    if let Some((id, _)) = DepositId::of_order_ref(raw)
+        && !ids.contains(&id)
+    {
+        ids.push(id);
+    }
+    ids
+}
+
+/// Our deposit that `order_id` names, among those read: the deposit with that id, or the one
+/// whose later attempt used it (recorded before it was sent). The id is returned even when no
+/// deposit has it (kept with an unbooked record).
+fn order_of(order_id: Option<&str>, read: Vec<Deposit>) -> (Option<DepositId>, Option<Deposit>) {
+    let Some(raw) = order_id else {
+        return (None, None);
     };
     let exact = DepositId::parse(raw).ok();
     if let Some(id) = &exact
-        && let Some(d) = deps.store.get_deposit(id).await?
+        && let Some(d) = read.iter().find(|d| d.id == *id)
     {
-        return Ok((exact, Some(d)));
+        return (exact, Some(d.clone()));
     }
     if let Some((id, _)) = DepositId::of_order_ref(raw)
-        && let Some(d) = deps.store.get_deposit(&id).await?
-        && d.order_refs().iter().any(|r| r == raw)
+        && let Some(d) = read
+            .into_iter()
+            .find(|d| d.id == id && d.order_refs().iter().any(|r| r == raw))
     {
-        return Ok((Some(id), Some(d)));
+        return (Some(id), Some(d));
     }
-    Ok((exact, None))
+    (exact, None)
 }
 
 fn duplicate(key: String, deposit_id: Option<DepositId>) -> EntryResult {
@@ -379,10 +407,7 @@ async fn keep(
 }
 
 /// A payment kept while its payer was unconfirmed, booked now: its record leaves the open list.
-async fn close_if_awaiting(deps: &Deps, key: &str) -> Result<(), ApiError> {
-    let Some(u) = deps.store.get_unbooked(key).await? else {
-        return Ok(());
-    };
+async fn close_if_awaiting(deps: &Deps, u: &UnbookedPostback) -> Result<(), ApiError> {
     if u.state != UnbookedState::Open || u.reason != UnbookedReason::AwaitingGateway.as_str() {
         return Ok(());
     }
@@ -392,7 +417,7 @@ async fn close_if_awaiting(deps: &Deps, key: &str) -> Result<(), ApiError> {
         note: "the gateway confirmed the payer".into(),
         at: deps.clock.now(),
     };
-    match deps.store.close_unbooked(key, resolution).await {
+    match deps.store.close_unbooked(&u.key, resolution).await {
         Ok(_) | Err(payments::StoreError::StateConflict { .. }) => Ok(()),
         Err(e) => Err(e.into()),
     }

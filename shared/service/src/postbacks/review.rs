@@ -177,6 +177,7 @@ pub async fn resolve(
                 wallet_type: None,
                 raw_body: u.raw_body.clone(),
                 received_at: now,
+                read: payments::store::DepositRead::Unread,
             };
             match deps.store.apply_deposit_postback(credit).await? {
                 CreditOutcome::Credited { .. } => {}

@@ -3,10 +3,11 @@
 use async_trait::async_trait;
 
 use super::MemoryStore;
+use crate::ids::DepositId;
 use crate::store::keys::trunc_micros;
 use crate::store::{
-    CreditOutcome, DepositCredit, Plan, PostbackRecord, PostbackStore, StoreError, credit_effect,
-    validate_postback,
+    CreditOutcome, CreditReads, DepositCredit, Plan, PostbackRecord, PostbackStore, StoreError,
+    check_key, credit_effect, validate_postback,
 };
 
 #[async_trait]
@@ -21,6 +22,8 @@ impl PostbackStore for MemoryStore {
         if st.postbacks.contains_key(&credit.dedupe_key) {
             return Ok(CreditOutcome::AlreadyApplied);
         }
+        // Planned from the deposit as it is under the lock: the caller's read
+        // (`credit.read`) can only agree with it or be older, which a guard would refuse.
         let deposit = credit
             .deposit_id
             .as_ref()
@@ -61,5 +64,22 @@ impl PostbackStore for MemoryStore {
 
     async fn get_postback(&self, dedupe_key: &str) -> Result<Option<PostbackRecord>, StoreError> {
         Ok(self.lock().postbacks.get(dedupe_key).cloned())
+    }
+
+    async fn read_for_credit(
+        &self,
+        deposit_ids: &[DepositId],
+        dedupe_key: &str,
+    ) -> Result<CreditReads, StoreError> {
+        check_key("postback dedupe key", dedupe_key)?;
+        let st = self.lock();
+        Ok(CreditReads {
+            deposits: deposit_ids
+                .iter()
+                .filter_map(|id| st.deposits.get(id).cloned())
+                .collect(),
+            booked: st.postbacks.contains_key(dedupe_key),
+            unbooked: st.unbooked.get(dedupe_key).cloned(),
+        })
     }
 }
