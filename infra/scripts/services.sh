@@ -2,7 +2,7 @@
 # Installs and starts the local stand-ins and tools the tests use. Sourced by test.sh (and usable
 # by hand: `source infra/scripts/services.sh && ensure_all && start_services`).
 # Everything installed lives under .tools/ in the repository (git-ignored), except the apt
-# packages (php-cli, and a JRE, npm or python3-venv when missing) and the cargo tools
+# packages (php-cli and chromium, and a JRE, npm or python3-venv when missing) and the cargo tools
 # (cargo-nextest, cargo-deny in ~/.cargo/bin).
 #
 # Every tool is pinned: a fresh machine gets what the last green run used. The functions return
@@ -76,6 +76,13 @@ ensure_prerequisites() {
 ensure_php() {
   require "php (the gateway's reference signature code)" "php -v" php-cli || return 1
   php -r 'echo "php ", PHP_VERSION, "\n";'
+}
+
+# Debian's Chromium for the checkout page's browser tests (web/check.sh drives it with
+# playwright-core): the browser builds Playwright downloads cannot be fetched on these machines.
+# Like php-cli it is the distribution's version, which its security updates move.
+ensure_chromium() {
+  require "Chromium (the checkout page's browser tests)" "test -x /usr/bin/chromium" chromium
 }
 
 ensure_dynamodb_local() {
@@ -165,7 +172,7 @@ ensure_cargo_tools() {
 
 ensure_all() {
   ensure_prerequisites && ensure_php && ensure_dynamodb_local && ensure_sam &&
-    ensure_checkov && ensure_cargo_tools
+    ensure_checkov && ensure_cargo_tools && ensure_chromium
 }
 
 wait_port() { # host port name

@@ -11,7 +11,9 @@
 # transform linted as plain CloudFormation, checkov with .checkov.yaml's reviewed skips), the API
 # document and its TypeScript client (clients/typescript/check.sh: openapi.yaml linted by Redocly's
 # recommended rules with no warning, the committed client types regenerated without a diff, strict
-# tsc; its pinned npm packages go to clients/typescript/node_modules), every test of the
+# tsc; its pinned npm packages go to clients/typescript/node_modules), the checkout page
+# (web/check.sh: strict tsc, the committed web/dist rebuilt without a diff, and its browser tests in
+# Debian's Chromium against the local binary just built), every test of the
 # workspace (the real function binaries included, under the Lambda Runtime API emulator) and
 # `sam build` of the arm64 artifacts with their sizes. It stops what it started and ends with a
 # table of the steps, their durations and what it installed.
@@ -64,7 +66,8 @@ on_exit() {
 trap on_exit EXIT
 
 install_tools() {
-  ensure_php && ensure_dynamodb_local && ensure_sam && ensure_checkov && ensure_cargo_tools
+  ensure_php && ensure_dynamodb_local && ensure_sam && ensure_checkov && ensure_cargo_tools &&
+    ensure_chromium
 }
 
 # Licences, bans and sources need no network. Advisories need the RustSec database: checked
@@ -87,16 +90,13 @@ workspace_hack() {
 # cfn-lint 1.x and `sam validate --lint` check the SAM template against SAM's schema without
 # running the transform; the transform's own errors (a route naming an undefined authorizer)
 # only show at deploy time unless the output is translated and linted too.
+# Translated twice: with the defaults, and with CORS origins given (the transform embeds them in
+# the API's OpenAPI body, so only its output shows they arrive as a list).
 template_transform() {
   local out
   out=$(mktemp --suffix=.json) &&
-# Translated twice: with the defaults, and with CORS origins given (the transform embeds them in
-# the API's OpenAPI body, so only its output shows they arrive as a list).
     python3_venv infra/scripts/sam_translate.py template.yaml >"$out" &&
     cfn-lint "$out" &&
-    rm -f "$out"
-}
-python3_venv() { "$TOOLS/venv/bin/python" "$@"; }
     python3_venv infra/scripts/sam_translate.py template.yaml \
       CorsAllowedOrigins=https://pay.example.com,http://127.0.0.1:5173 >"$out" &&
     cfn-lint "$out" &&
@@ -106,6 +106,9 @@ cors = json.load(open(sys.argv[1]))["Resources"]["HttpApi"]["Properties"]["Body"
 origins = cors["Fn::If"][1]["allowOrigins"]
 assert origins == ["https://pay.example.com", "http://127.0.0.1:5173"], origins
 PY
+    rm -f "$out"
+}
+python3_venv() { "$TOOLS/venv/bin/python" "$@"; }
 
 template_lint() {
   cfn-lint template.yaml &&
@@ -143,6 +146,7 @@ run_step "template: checkov (.checkov.yaml skips)" "$CHECKOV" --config-file .che
 run_step "openapi: redocly lint, TypeScript client regenerated without diff, tsc" clients/typescript/check.sh
 run_step "building the function binaries (the emulator tests run them)" \
   cargo build --workspace --bins --locked
+run_step "web: checkout page (tsc, dist without diff) and its browser tests in Chromium" web/check.sh
 run_step "cargo nextest run (all tests)" cargo nextest run --workspace --locked --no-fail-fast "$@"
 if [ "${SKIP_SAM_BUILD:-}" != 1 ]; then
   run_step "sam build (arm64 release artifacts via cargo-lambda and zig)" sam_build
