@@ -104,20 +104,22 @@ pub async fn assert_held_is_open(store: &dyn Store, labels: &[Label]) {
     // Every open withdrawal, however far its next check lies.
     let horizon = OffsetDateTime::now_utc() + time::Duration::days(3650);
     let mut open: BTreeMap<(Label, String), Decimal> = BTreeMap::new();
-    let mut cursor = None;
-    loop {
-        let page = store
-            .list_open_withdrawals(horizon, PageRequest { limit: 100, cursor })
-            .await
-            .expect("list open withdrawals");
-        for w in page.items {
-            *open
-                .entry((w.label.clone(), w.money.currency().code().to_string()))
-                .or_default() += w.money.amount();
-        }
-        cursor = page.next;
-        if cursor.is_none() {
-            break;
+    for shard in store.open_shards().all() {
+        let mut cursor = None;
+        loop {
+            let page = store
+                .list_open_withdrawals(shard, horizon, PageRequest { limit: 100, cursor })
+                .await
+                .expect("list open withdrawals");
+            for w in page.items {
+                *open
+                    .entry((w.label.clone(), w.money.currency().code().to_string()))
+                    .or_default() += w.money.amount();
+            }
+            cursor = page.next;
+            if cursor.is_none() {
+                break;
+            }
         }
     }
     for label in labels {

@@ -55,6 +55,7 @@ contract_tests!(
     method_switches_and_caches,
     payout_switches_keep_their_limits_per_currency,
     one_read_finds_the_orders_the_record_and_the_unbooked_entry,
+    open_work_spreads_over_every_shard,
     postback_records_are_kept_once,
     unbooked_postbacks_are_kept_listed_and_closed_once,
     withdrawals_held_for_a_person_are_flagged_listed_and_closed_once,
@@ -213,15 +214,10 @@ async fn a_postback_credits_once_and_marks_the_deposit(s: Arc<dyn Store>, b: &Bo
     let rec = s.get_postback("in:tx:T1").await.unwrap().unwrap();
     assert_eq!(rec.raw_body, c.raw_body);
     assert_eq!(rec.kind, PostbackKind::Deposit);
-    let open = s
-        .list_open_deposits(
-            OffsetDateTime::now_utc() + Duration::hours(1),
-            PageRequest::first(10),
-        )
-        .await
-        .unwrap();
     assert!(
-        open.items.is_empty(),
+        open_deposits(&*s, OffsetDateTime::now_utc() + Duration::hours(1), 10)
+            .await
+            .is_empty(),
         "a credited deposit leaves the open-work index"
     );
 }
@@ -397,15 +393,10 @@ async fn a_late_payment_credits_an_expired_deposit(s: Arc<dyn Store>, b: &Books)
     )
     .await
     .unwrap();
-    let open = s
-        .list_open_deposits(
-            OffsetDateTime::now_utc() + Duration::hours(1),
-            PageRequest::first(10),
-        )
-        .await
-        .unwrap();
     assert!(
-        open.items.is_empty(),
+        open_deposits(&*s, OffsetDateTime::now_utc() + Duration::hours(1), 10)
+            .await
+            .is_empty(),
         "expired is terminal for reconciliation"
     );
     let out = s
@@ -615,14 +606,11 @@ async fn finish_and_refund_happen_exactly_once(s: Arc<dyn Store>, b: &Books) {
         s.finish_withdrawal(&WithdrawalId::generate()).await,
         Err(StoreError::NotFound { .. })
     ));
-    let open = s
-        .list_open_withdrawals(
-            OffsetDateTime::now_utc() + Duration::hours(1),
-            PageRequest::first(10),
-        )
-        .await
-        .unwrap();
-    assert!(open.items.is_empty());
+    assert!(
+        open_withdrawals(&*s, OffsetDateTime::now_utc() + Duration::hours(1), 10)
+            .await
+            .is_empty()
+    );
 }
 
 async fn open_work_is_listed_oldest_first_in_pages(s: Arc<dyn Store>, b: &Books) {
@@ -657,24 +645,10 @@ async fn open_work_is_listed_oldest_first_in_pages(s: Arc<dyn Store>, b: &Books)
     .unwrap();
 
     let cutoff = OffsetDateTime::now_utc() - Duration::hours(1);
-    let mut seen = Vec::new();
-    let mut cursor = None;
-    let mut pages = 0;
-    loop {
-        let page = s
-            .list_open_deposits(cutoff, PageRequest { limit: 2, cursor })
-            .await
-            .unwrap();
-        pages += 1;
-        assert!(page.items.len() <= 2);
-        seen.extend(page.items.into_iter().map(|d| d.id));
-        cursor = page.next;
-        if cursor.is_none() {
-            break;
-        }
-    }
+    // Every shard paged by 2: each open deposit once, each shard oldest first.
+    let seen = open_deposits(&*s, cutoff, 2).await;
     assert_eq!(
-        seen,
+        seen.iter().map(|d| d.id.clone()).collect::<Vec<_>>(),
         vec![
             ids[0].clone(),
             ids[2].clone(),
@@ -682,9 +656,10 @@ async fn open_work_is_listed_oldest_first_in_pages(s: Arc<dyn Store>, b: &Books)
             ids[4].clone()
         ]
     );
-    assert_eq!(pages, 2, "an exactly full last page has no cursor");
+    let shard = s.open_shards().of(ids[0].as_str());
     assert!(matches!(
         s.list_open_deposits(
+            shard,
             cutoff,
             PageRequest {
                 limit: 2,
@@ -695,7 +670,8 @@ async fn open_work_is_listed_oldest_first_in_pages(s: Arc<dyn Store>, b: &Books)
         Err(StoreError::Invalid(_))
     ));
     assert!(matches!(
-        s.list_open_deposits(cutoff, PageRequest::first(0)).await,
+        s.list_open_deposits(shard, cutoff, PageRequest::first(0))
+            .await,
         Err(StoreError::Invalid(_))
     ));
 
@@ -709,33 +685,82 @@ async fn open_work_is_listed_oldest_first_in_pages(s: Arc<dyn Store>, b: &Books)
         wids.push(s.create_withdrawal_with_debit(nw).await.unwrap().id);
     }
     s.finish_withdrawal(&wids[1]).await.unwrap();
-    let page = s
-        .list_open_withdrawals(cutoff, PageRequest::first(10))
-        .await
-        .unwrap();
-    assert_eq!(
-        page.items.iter().map(|w| w.id.clone()).collect::<Vec<_>>(),
-        vec![wids[2].clone(), wids[0].clone()]
-    );
-    assert_eq!(page.next, None);
-    let first = s
-        .list_open_withdrawals(cutoff, PageRequest::first(1))
-        .await
-        .unwrap();
-    let second = s
-        .list_open_withdrawals(
-            cutoff,
-            PageRequest {
-                limit: 1,
-                cursor: first.next,
-            },
-        )
-        .await
-        .unwrap();
-    assert_eq!(
-        (first.items[0].id.clone(), second.items[0].id.clone()),
-        (wids[2].clone(), wids[0].clone())
-    );
+    for limit in [1, 10] {
+        assert_eq!(
+            open_withdrawals(&*s, cutoff, limit)
+                .await
+                .iter()
+                .map(|w| w.id.clone())
+                .collect::<Vec<_>>(),
+            vec![wids[2].clone(), wids[0].clone()],
+            "pages of {limit}"
+        );
+    }
+}
+
+/// Every open deposit before `cutoff`, walking each shard of the open-work index in pages of
+/// `limit` (each shard oldest first, each page full but a shard's last), oldest first overall.
+async fn open_deposits(s: &dyn Store, cutoff: OffsetDateTime, limit: usize) -> Vec<Deposit> {
+    let mut all = Vec::new();
+    for shard in s.open_shards().all() {
+        let mut cursor = None;
+        let mut in_shard: Vec<Deposit> = Vec::new();
+        loop {
+            let page = s
+                .list_open_deposits(shard, cutoff, PageRequest { limit, cursor })
+                .await
+                .unwrap();
+            assert!(page.items.len() <= limit);
+            if page.next.is_some() {
+                assert_eq!(page.items.len(), limit, "only a last page is short");
+            }
+            in_shard.extend(page.items);
+            cursor = page.next;
+            if cursor.is_none() {
+                break;
+            }
+        }
+        assert!(
+            in_shard
+                .windows(2)
+                .all(|w| w[0].created_at <= w[1].created_at)
+        );
+        assert!(
+            in_shard
+                .iter()
+                .all(|d| s.open_shards().of(d.id.as_str()) == shard)
+        );
+        all.extend(in_shard);
+    }
+    all.sort_by_key(|d| d.created_at);
+    all
+}
+
+/// [`open_deposits`] for withdrawals.
+async fn open_withdrawals(s: &dyn Store, cutoff: OffsetDateTime, limit: usize) -> Vec<Withdrawal> {
+    let mut all = Vec::new();
+    for shard in s.open_shards().all() {
+        let mut cursor = None;
+        loop {
+            let page = s
+                .list_open_withdrawals(shard, cutoff, PageRequest { limit, cursor })
+                .await
+                .unwrap();
+            assert!(page.items.len() <= limit);
+            assert!(
+                page.items
+                    .iter()
+                    .all(|w| s.open_shards().of(w.id.as_str()) == shard)
+            );
+            all.extend(page.items);
+            cursor = page.next;
+            if cursor.is_none() {
+                break;
+            }
+        }
+    }
+    all.sort_by_key(|w| w.created_at);
+    all
 }
 
 /// Every page of `label`'s deposits (of `status`) with `limit`: the ids in order and the pages.
@@ -1013,6 +1038,41 @@ async fn idempotency_records_first_write_wins(s: Arc<dyn Store>, _b: &Books) {
     );
 }
 
+/// The open-work index is write-sharded: 400 open deposits and withdrawals land in every shard,
+/// none in the legacy partition, about evenly, and the shards together list each exactly once.
+async fn open_work_spreads_over_every_shard(s: Arc<dyn Store>, b: &Books) {
+    let u = b.label("u-shards");
+    let t0 = OffsetDateTime::now_utc() - Duration::hours(2);
+    let mut created = Vec::new();
+    for i in 0..400 {
+        let mut nd = new_deposit(&u, Some("10"), "INR");
+        nd.created_at = t0 + Duration::milliseconds(i);
+        created.push(s.create_deposit(nd).await.unwrap().id);
+    }
+    let shards = s.open_shards();
+    assert_eq!(shards.count(), 8, "testkit stores use the default");
+    let cutoff = OffsetDateTime::now_utc() - Duration::hours(1);
+    let mut per_shard = std::collections::BTreeMap::new();
+    for shard in shards.all() {
+        let page = s
+            .list_open_deposits(shard, cutoff, PageRequest::first(1000))
+            .await
+            .unwrap();
+        per_shard.insert(shard, page.items.len());
+    }
+    assert_eq!(per_shard[&payments::store::keys::OpenShard::Legacy], 0);
+    for (shard, n) in &per_shard {
+        if *shard != payments::store::keys::OpenShard::Legacy {
+            assert!((25..=75).contains(n), "{per_shard:?}");
+        }
+    }
+    let listed = open_deposits(&*s, cutoff, 7).await;
+    assert_eq!(
+        listed.iter().map(|d| d.id.clone()).collect::<Vec<_>>(),
+        created
+    );
+}
+
 async fn one_read_finds_the_orders_the_record_and_the_unbooked_entry(s: Arc<dyn Store>, b: &Books) {
     let u = b.label("u-reads");
     let d1 = s
@@ -1037,7 +1097,7 @@ async fn one_read_finds_the_orders_the_record_and_the_unbooked_entry(s: Arc<dyn 
             .unwrap()
     );
     let reads = s
-        .read_for_credit(&[d1.id.clone()], "in:tx:R-1")
+        .read_for_credit(std::slice::from_ref(&d1.id), "in:tx:R-1")
         .await
         .unwrap();
     assert!(reads.booked, "the credited payment's record");

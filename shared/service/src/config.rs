@@ -15,6 +15,7 @@
 //! | `PAYKASSMA_API_BASE` | `https://api.{server}` | required |
 //! | `PAYKASSMA_PLUGIN_BASE` | `https://plugin.{server}` | required |
 //! | `GATEWAY_TIMEOUT_MS` | timeout of one gateway call | 10000 |
+//! | `OPEN_INDEX_SHARDS` | write shards of the open-work index (raise only) | 8 |
 //!
 //! The behaviour settings (`AUTH_CLAIM`, `POSTBACK_SCHEME`, reconciliation ages...) are in
 //! [`Settings`].
@@ -26,6 +27,7 @@ use aws_adapters::dynamo::DynamoStore;
 use aws_adapters::secrets::SecretsManagerProvider;
 use paykassma::credentials::{EnvProvider, GatewaySecrets, SecretsError, SecretsProvider};
 use payments::clock::Clock;
+use payments::store::keys::OpenShards;
 use url::Url;
 
 use crate::settings::Settings;
@@ -69,6 +71,9 @@ pub enum SecretsSource {
 pub struct Config {
     pub table_name: String,
     pub dynamodb_endpoint: Option<String>,
+    /// `OPEN_INDEX_SHARDS` (1-64, default 8): the open-work index's write shards. Only ever
+    /// raise it on a live table.
+    pub open_shards: OpenShards,
     pub secrets: SecretsSource,
     pub api_base: Url,
     pub plugin_base: Url,
@@ -107,6 +112,16 @@ impl Config {
             .map(|v| url_var("DYNAMODB_ENDPOINT", &v))
             .transpose()?;
 
+        let open_shards = number("OPEN_INDEX_SHARDS", get("OPEN_INDEX_SHARDS"), 8, 1..=64)
+            .and_then(|n| {
+                u16::try_from(n)
+                    .ok()
+                    .and_then(|n| OpenShards::new(n).ok())
+                    .ok_or(ConfigError::Invalid {
+                        var: "OPEN_INDEX_SHARDS",
+                        problem: format!("{n} is not 1-64"),
+                    })
+            })?;
         let secrets = match get("SECRET_ID") {
             Some(secret_id) => SecretsSource::SecretsManager {
                 secret_id,
@@ -157,6 +172,7 @@ impl Config {
         Ok(Self {
             table_name,
             dynamodb_endpoint,
+            open_shards,
             secrets,
             api_base,
             plugin_base,
@@ -187,6 +203,7 @@ impl Config {
             self.table_name.clone(),
             clock,
         )
+        .with_open_shards(self.open_shards)
     }
 }
 

@@ -41,7 +41,10 @@ impl DepositStore for DynamoStore {
     async fn create_deposit(&self, d: NewDeposit) -> Result<Deposit, StoreError> {
         validate_new_deposit(&d)?;
         let dep = Deposit::pending(d);
-        if self.put_new(deposit_item(&dep), "create deposit").await? {
+        if self
+            .put_new(deposit_item(&dep, self.open_shards), "create deposit")
+            .await?
+        {
             Ok(dep)
         } else {
             Err(StoreError::AlreadyExists {
@@ -108,15 +111,19 @@ impl DepositStore for DynamoStore {
         })
     }
 
+    fn open_shards(&self) -> keys::OpenShards {
+        self.open_shards
+    }
+
     async fn list_open_deposits(
         &self,
+        shard: keys::OpenShard,
         older_than: OffsetDateTime,
         page: PageRequest,
     ) -> Result<Page<Deposit>, StoreError> {
         let pk_of = |id: &str| format!("DEPOSIT#{id}");
-        let (items, next) = self
-            .list_open(keys::OPEN_DEPOSITS, pk_of, older_than, &page)
-            .await?;
+        let partition = keys::open_pk(keys::OPEN_DEPOSITS, shard);
+        let (items, next) = self.list_open(&partition, pk_of, older_than, &page).await?;
         Ok(Page {
             items: items.iter().map(deposit_from).collect::<Result<_, _>>()?,
             next,

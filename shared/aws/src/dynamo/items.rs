@@ -10,6 +10,7 @@ use time::OffsetDateTime;
 
 use super::table::{GSI1PK, GSI1SK, PK, SK, TTL};
 use payments::money::{Currency, Money, at_scale};
+use payments::store::keys::OpenShards;
 use payments::store::keys::{self, META};
 use payments::store::{
     Balance, Deposit, EntryKind, IdempotencyRecord, LedgerEntry, MethodSwitch, PayoutLimit,
@@ -152,7 +153,7 @@ fn put_opt(item: &mut Item, name: &str, v: Option<AttributeValue>) {
     }
 }
 
-pub fn deposit_item(d: &Deposit) -> Item {
+pub fn deposit_item(d: &Deposit, shards: OpenShards) -> Item {
     let mut item = key(keys::deposit_pk(&d.id), META);
     item.insert("type".into(), s("deposit"));
     item.insert("id".into(), s(d.id.as_str()));
@@ -184,7 +185,8 @@ pub fn deposit_item(d: &Deposit) -> Item {
     item.insert("created_at".into(), t(d.created_at));
     item.insert("updated_at".into(), t(d.updated_at));
     if !d.status.is_terminal() {
-        item.insert(GSI1PK.into(), s(keys::OPEN_DEPOSITS));
+        let shard = shards.of(d.id.as_str());
+        item.insert(GSI1PK.into(), s(keys::open_pk(keys::OPEN_DEPOSITS, shard)));
         item.insert(GSI1SK.into(), s(keys::open_sk(d.created_at, d.id.as_str())));
     }
     item
@@ -219,7 +221,7 @@ pub fn deposit_from(item: &Item) -> Result<Deposit, StoreError> {
     })
 }
 
-pub fn withdrawal_item(w: &Withdrawal) -> Item {
+pub fn withdrawal_item(w: &Withdrawal, shards: OpenShards) -> Item {
     let mut item = key(keys::withdrawal_pk(&w.id), META);
     item.insert("type".into(), s("withdrawal"));
     item.insert("id".into(), s(w.id.as_str()));
@@ -233,7 +235,11 @@ pub fn withdrawal_item(w: &Withdrawal) -> Item {
     item.insert("created_at".into(), t(w.created_at));
     item.insert("updated_at".into(), t(w.updated_at));
     if !w.status.is_terminal() {
-        item.insert(GSI1PK.into(), s(keys::OPEN_WITHDRAWALS));
+        let shard = shards.of(w.id.as_str());
+        item.insert(
+            GSI1PK.into(),
+            s(keys::open_pk(keys::OPEN_WITHDRAWALS, shard)),
+        );
         item.insert(GSI1SK.into(), s(keys::open_sk(w.created_at, w.id.as_str())));
     }
     item

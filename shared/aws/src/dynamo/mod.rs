@@ -28,7 +28,7 @@ use std::sync::Arc;
 
 use aws_sdk_dynamodb::Client;
 use payments::clock::{Clock, SystemClock};
-use payments::store::keys::trunc_micros;
+use payments::store::keys::{OpenShards, trunc_micros};
 use time::OffsetDateTime;
 
 /// The DynamoDB adapter. Cheap to clone (the SDK client is shared).
@@ -37,6 +37,8 @@ pub struct DynamoStore {
     client: Client,
     table: String,
     clock: Arc<dyn Clock>,
+    /// The open-work index's write shards (`OPEN_INDEX_SHARDS`).
+    open_shards: OpenShards,
 }
 
 impl std::fmt::Debug for DynamoStore {
@@ -59,7 +61,14 @@ impl DynamoStore {
             client,
             table: table.into(),
             clock,
+            open_shards: OpenShards::DEFAULT,
         }
+    }
+
+    /// The store writing and reading `shards` open-work shards.
+    pub fn with_open_shards(mut self, shards: OpenShards) -> Self {
+        self.open_shards = shards;
+        self
     }
 
     /// A client from the standard AWS environment (Lambda's role, region), or, with `endpoint`,

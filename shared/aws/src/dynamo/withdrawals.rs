@@ -185,7 +185,10 @@ impl WithdrawalStore for DynamoStore {
                     values([(":amt", n(amount)), (":neg", n(-amount))]),
                 )?,
                 // 1: the withdrawal, only once
-                self.put(withdrawal_item(&wd), Some("attribute_not_exists(PK)"))?,
+                self.put(
+                    withdrawal_item(&wd, self.open_shards),
+                    Some("attribute_not_exists(PK)"),
+                )?,
                 // 2: the ledger entry
                 self.put(ledger_item(&entry), Some("attribute_not_exists(PK)"))?,
             ];
@@ -282,13 +285,13 @@ impl WithdrawalStore for DynamoStore {
 
     async fn list_open_withdrawals(
         &self,
+        shard: keys::OpenShard,
         older_than: OffsetDateTime,
         page: PageRequest,
     ) -> Result<Page<Withdrawal>, StoreError> {
         let pk_of = |id: &str| format!("WITHDRAWAL#{id}");
-        let (items, next) = self
-            .list_open(keys::OPEN_WITHDRAWALS, pk_of, older_than, &page)
-            .await?;
+        let partition = keys::open_pk(keys::OPEN_WITHDRAWALS, shard);
+        let (items, next) = self.list_open(&partition, pk_of, older_than, &page).await?;
         Ok(Page {
             items: items
                 .iter()

@@ -4,6 +4,7 @@
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
+use super::keys::{OpenShard, OpenShards};
 use super::{Deposit, DepositUpdate, NewDeposit, Page, PageRequest, StoreError};
 use crate::ids::{DepositId, Label};
 use crate::status::{DepositStatus, StateMachine};
@@ -35,9 +36,14 @@ pub trait DepositStore: Send + Sync {
         page: PageRequest,
     ) -> Result<Page<Deposit>, StoreError>;
 
-    /// Open deposits created before `older_than`, oldest first (sparse index: only non-terminal).
+    /// The open-work index's shards (deposits and withdrawals alike).
+    fn open_shards(&self) -> OpenShards;
+
+    /// Open deposits of `shard` created before `older_than`, oldest first (sparse index: only
+    /// non-terminal). Every shard of [`Self::open_shards`] together holds them all.
     async fn list_open_deposits(
         &self,
+        shard: OpenShard,
         older_than: OffsetDateTime,
         page: PageRequest,
     ) -> Result<Page<Deposit>, StoreError>;

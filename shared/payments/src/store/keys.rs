@@ -98,6 +98,66 @@ pub fn cache_pk(key: &str) -> String {
     format!("CACHE#{key}")
 }
 
+/// A partition of the open-work index. Deposits and withdrawals are write-sharded: one lives
+/// in `OPEN#DEPOSIT#<n>` (`OPEN#WITHDRAWAL#<n>`), `n` its id's hash modulo the shard count,
+/// so creation is not capped by one index partition's write rate (about 1,000 per second).
+/// `Legacy` is the unsharded `OPEN#DEPOSIT` of items written before sharding: still read,
+/// never written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OpenShard {
+    Legacy,
+    Shard(u16),
+}
+
+/// How many shards the open-work index has (`OPEN_INDEX_SHARDS`). Only ever raise it on a
+/// live table: items sit in the shard their id hashed to when written, and a lower count
+/// would no longer read the shards above it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OpenShards(u16);
+
+impl OpenShards {
+    /// The most shards a reconcile run reads (each one query per run at least).
+    pub const MAX: u16 = 64;
+    pub const DEFAULT: Self = Self(8);
+
+    pub fn new(count: u16) -> Result<Self, StoreError> {
+        if (1..=Self::MAX).contains(&count) {
+            Ok(Self(count))
+        } else {
+            Err(StoreError::Invalid(format!(
+                "open-work shards must be 1-{}, not {count}",
+                Self::MAX
+            )))
+        }
+    }
+
+    pub fn count(self) -> u16 {
+        self.0
+    }
+
+    /// The shard `id` is written to: FNV-1a of the id (stable across builds and platforms,
+    /// unlike the standard library's hasher), modulo the count.
+    pub fn of(self, id: &str) -> OpenShard {
+        let hash = id.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+        OpenShard::Shard((hash % u64::from(self.0)) as u16)
+    }
+
+    /// Every partition to read: the legacy one, then each shard.
+    pub fn all(self) -> impl Iterator<Item = OpenShard> {
+        std::iter::once(OpenShard::Legacy).chain((0..self.0).map(OpenShard::Shard))
+    }
+}
+
+/// The open-work index partition key of `shard` of a kind (`OPEN_DEPOSITS`, `OPEN_WITHDRAWALS`).
+pub fn open_pk(kind: &str, shard: OpenShard) -> String {
+    match shard {
+        OpenShard::Legacy => kind.to_string(),
+        OpenShard::Shard(n) => format!("{kind}#{n}"),
+    }
+}
+
 /// The open-work index sort key: creation time, then id (unique).
 pub fn open_sk(created_at: OffsetDateTime, id: &str) -> String {
     format!("{}#{id}", sort_time(created_at))
@@ -264,6 +324,50 @@ mod tests {
         assert!(decode_cursor(&c, "LEDGER#").is_err());
         assert!(decode_cursor("%%%", "").is_err());
         assert_eq!(id_of_open_sk("2026-01-02T03:04:05.000007Z#d1"), Some("d1"));
+    }
+
+    #[test]
+    fn shards_are_stable_and_spread_ids_evenly() {
+        let shards = OpenShards::new(8).unwrap();
+        // Pinned: a change of hash would strand every open item of a live table.
+        assert_eq!(
+            shards.of("d0000000000000000000000000000000"),
+            shards.of("d0000000000000000000000000000000")
+        );
+        assert_eq!(
+            OpenShards::new(8).unwrap().of("dep-1"),
+            OpenShard::Shard(fnv_mod("dep-1", 8))
+        );
+        let mut counts = [0u32; 8];
+        for i in 0..8_000 {
+            let id = format!("d{:032x}", u128::from(i as u32) * 0x9e37_79b9_7f4a_7c15);
+            let OpenShard::Shard(n) = shards.of(&id) else {
+                panic!("never legacy")
+            };
+            counts[n as usize] += 1;
+        }
+        for c in counts {
+            assert!((800..=1200).contains(&c), "{counts:?}");
+        }
+        assert_eq!(
+            shards.all().collect::<Vec<_>>()[..3],
+            [OpenShard::Legacy, OpenShard::Shard(0), OpenShard::Shard(1)]
+        );
+        assert_eq!(
+            open_pk(OPEN_DEPOSITS, OpenShard::Shard(3)),
+            "OPEN#DEPOSIT#3"
+        );
+        assert_eq!(open_pk(OPEN_DEPOSITS, OpenShard::Legacy), "OPEN#DEPOSIT");
+        assert!(OpenShards::new(0).is_err() && OpenShards::new(65).is_err());
+    }
+
+    fn fnv_mod(s: &str, n: u64) -> u16 {
+        let mut h: u64 = 0xcbf29ce484222325;
+        for b in s.bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x100000001b3);
+        }
+        (h % n) as u16
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
+use super::keys::OpenShard;
 use super::{NewWithdrawal, Page, PageRequest, SettleOutcome, StoreError, Withdrawal};
 use crate::ids::{Label, WithdrawalId};
 use crate::status::{StateMachine, WithdrawalStatus};
@@ -51,9 +52,11 @@ pub trait WithdrawalStore: Send + Sync {
         page: PageRequest,
     ) -> Result<Page<Withdrawal>, StoreError>;
 
-    /// Open withdrawals created before `older_than`, oldest first.
+    /// Open withdrawals of `shard` created before `older_than`, oldest first (the shards are
+    /// the deposits' [`super::DepositStore::open_shards`]).
     async fn list_open_withdrawals(
         &self,
+        shard: OpenShard,
         older_than: OffsetDateTime,
         page: PageRequest,
     ) -> Result<Page<Withdrawal>, StoreError>;

@@ -31,6 +31,7 @@ mod unbooked;
 use std::collections::{BTreeMap, HashMap};
 
 use paykassma::client::{FoundPostback, PullKind, PullOutcome, PulledPostback};
+use payments::store::keys::OpenShard;
 use payments::store::{
     Deposit, DepositUpdate, IdempotencyPut, IdempotencyRecord, PageRequest, Withdrawal,
 };
@@ -151,44 +152,60 @@ pub async fn last_run(deps: &Deps) -> Result<Option<ReconcileSummary>, ApiError>
     Ok(serde_json::from_str(&text).ok())
 }
 
-/// Every open deposit created before `older_than` (oldest first, at most [`MAX_ITEMS`]).
+/// Every open deposit created before `older_than`, in every shard of the open-work index,
+/// oldest first ([`open_items`]).
 pub async fn open_deposits(
     deps: &Deps,
     older_than: OffsetDateTime,
 ) -> Result<Vec<Deposit>, StoreError> {
-    let mut out = Vec::new();
-    let mut page = PageRequest::first(PAGE);
-    loop {
-        let p = deps
-            .store
-            .list_open_deposits(older_than, page.clone())
-            .await?;
-        out.extend(p.items);
-        match p.next {
-            Some(next) if out.len() < MAX_ITEMS => page.cursor = Some(next),
-            _ => return Ok(out),
-        }
-    }
+    let mut out = open_items(deps, |shard, page| {
+        deps.store.list_open_deposits(shard, older_than, page)
+    })
+    .await?;
+    out.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+    Ok(out)
 }
 
-/// Every open withdrawal created before `older_than` (oldest first, at most [`MAX_ITEMS`]).
+/// Every open withdrawal created before `older_than`, in every shard, oldest first.
 pub async fn open_withdrawals(
     deps: &Deps,
     older_than: OffsetDateTime,
 ) -> Result<Vec<Withdrawal>, StoreError> {
+    let mut out = open_items(deps, |shard, page| {
+        deps.store.list_open_withdrawals(shard, older_than, page)
+    })
+    .await?;
+    out.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+    Ok(out)
+}
+
+/// The items `list` pages out of every partition of the open-work index (the legacy one and
+/// each shard), at most [`MAX_ITEMS`] in all, shared between the partitions: each gives at
+/// most its share, oldest first, so one shard's backlog never starves another's items.
+async fn open_items<T, F, Fut>(deps: &Deps, list: F) -> Result<Vec<T>, StoreError>
+where
+    F: Fn(OpenShard, PageRequest) -> Fut,
+    Fut: std::future::Future<Output = Result<payments::store::Page<T>, StoreError>>,
+{
+    let shards = deps.store.open_shards();
+    let share = MAX_ITEMS
+        .div_ceil(usize::from(shards.count()) + 1)
+        .max(PAGE);
     let mut out = Vec::new();
-    let mut page = PageRequest::first(PAGE);
-    loop {
-        let p = deps
-            .store
-            .list_open_withdrawals(older_than, page.clone())
-            .await?;
-        out.extend(p.items);
-        match p.next {
-            Some(next) if out.len() < MAX_ITEMS => page.cursor = Some(next),
-            _ => return Ok(out),
+    for shard in shards.all() {
+        let mut taken = 0;
+        let mut page = PageRequest::first(PAGE);
+        loop {
+            let p = list(shard, page.clone()).await?;
+            taken += p.items.len();
+            out.extend(p.items);
+            match p.next {
+                Some(next) if taken < share => page.cursor = Some(next),
+                _ => break,
+            }
         }
     }
+    Ok(out)
 }
 
 /// An open deposit whose payment was booked before (under `key`) without moving it: closed

@@ -82,13 +82,19 @@ impl DepositStore for MemoryStore {
         history_page(records, &scope, &page)
     }
 
+    fn open_shards(&self) -> keys::OpenShards {
+        self.open_shards
+    }
+
     async fn list_open_deposits(
         &self,
+        shard: keys::OpenShard,
         older_than: OffsetDateTime,
         page: PageRequest,
     ) -> Result<Page<Deposit>, StoreError> {
         let st = self.lock();
-        let records = st.deposits.values().map(|d| {
+        let in_shard = |id: &DepositId| self.open_shards.of(id.as_str()) == shard;
+        let records = st.deposits.values().filter(|d| in_shard(&d.id)).map(|d| {
             (
                 d.created_at,
                 d.id.as_str().to_string(),

@@ -47,6 +47,8 @@ struct State {
 pub struct MemoryStore {
     state: Mutex<State>,
     clock: Arc<dyn Clock>,
+    /// The open-work shards its listings answer by, as the DynamoDB adapter's index has them.
+    open_shards: keys::OpenShards,
 }
 
 impl Default for MemoryStore {
@@ -65,7 +67,14 @@ impl MemoryStore {
         Self {
             state: Mutex::new(State::default()),
             clock,
+            open_shards: keys::OpenShards::DEFAULT,
         }
+    }
+
+    /// The store with `shards` open-work shards.
+    pub fn with_open_shards(mut self, shards: keys::OpenShards) -> Self {
+        self.open_shards = shards;
+        self
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {

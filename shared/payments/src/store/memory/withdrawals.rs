@@ -120,18 +120,24 @@ impl WithdrawalStore for MemoryStore {
 
     async fn list_open_withdrawals(
         &self,
+        shard: keys::OpenShard,
         older_than: OffsetDateTime,
         page: PageRequest,
     ) -> Result<Page<Withdrawal>, StoreError> {
         let st = self.lock();
-        let records = st.withdrawals.values().map(|w| {
-            (
-                w.created_at,
-                w.id.as_str().to_string(),
-                w.status.is_terminal(),
-                w.clone(),
-            )
-        });
+        let in_shard = |id: &WithdrawalId| self.open_shards.of(id.as_str()) == shard;
+        let records = st
+            .withdrawals
+            .values()
+            .filter(|w| in_shard(&w.id))
+            .map(|w| {
+                (
+                    w.created_at,
+                    w.id.as_str().to_string(),
+                    w.status.is_terminal(),
+                    w.clone(),
+                )
+            });
         open_page(records, older_than, &page)
     }
 }
