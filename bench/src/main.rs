@@ -65,6 +65,8 @@ struct Args {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Only the verification micro-benchmark (no DynamoDB needed): its table on stdout.
+    Verify,
     /// Internal: serve the stack under test (the benchmark starts this itself).
     #[command(hide = true)]
     Serve {
@@ -101,6 +103,11 @@ async fn main() {
     let args = Args::parse();
     let result = match args.command {
         Some(Command::Serve { dynamodb, table }) => stack_process::serve(dynamodb, table).await,
+        Some(Command::Verify) => {
+            let sandbox = SandboxConfig::default();
+            verify::run(&sandbox.postback_keys, args.verify_iterations)
+                .map(|r| println!("{}", report::verify_table(&r)))
+        }
         None => bench(args).await,
     };
     if let Err(e) = result {

@@ -118,11 +118,18 @@ pub fn sign_request_body(private_key: &Secret, data: &PhpValue) -> Result<String
 
 /// (P) over `additional_data` as PHP holds it.
 pub fn postback_signature(keys: &PostbackKeys, additional_data: &PhpValue) -> String {
-    let json = php::encode(additional_data, JsonFlags::UNESCAPED);
+    postback_signature_of_json(
+        keys,
+        php::encode(additional_data, JsonFlags::UNESCAPED).as_bytes(),
+    )
+}
+
+/// (P) over `additional_data` already encoded as PHP's `json_encode` prints it.
+fn postback_signature_of_json(keys: &PostbackKeys, json: &[u8]) -> String {
     hex_sha1(&[
         keys.access_key.expose().as_bytes(),
         keys.private_key.expose().as_bytes(),
-        hex_md5(json.as_bytes()).as_bytes(),
+        hex_md5(json).as_bytes(),
     ])
 }
 
@@ -153,43 +160,88 @@ pub fn sign_postback_body(
     Ok(php::encode(&PhpValue::Map(fields), JsonFlags::DEFAULT))
 }
 
-/// Verifies a postback from its raw body bytes and returns the decoded body.
+/// Verifies a postback from its raw body bytes and returns the decoded body
+/// ([`check_postback_signature`], then one parse).
 pub fn verify_postback(
     raw: &[u8],
     keys: &PostbackKeys,
     scheme: Scheme,
 ) -> Result<PhpValue, VerifyError> {
-    let body = php::parse(raw).map_err(|e| VerifyError::Malformed(e.to_string()))?;
-    if !matches!(body, PhpValue::Map(_)) {
-        return Err(VerifyError::Malformed(
-            "the body is not a JSON object".into(),
-        ));
+    check_postback_signature(raw, keys, scheme)?;
+    php::parse(raw).map_err(|e| VerifyError::Malformed(e.to_string()))
+}
+
+/// Checks a postback's signature and access key from its raw body bytes, decoding nothing it
+/// does not need. Under (P) the body is validated by a scan that builds no tree, the
+/// `signature`, `access_key` and `additional_data` members are read from it (the last of a
+/// repeated key, as `json_decode` keeps), and `additional_data` is hashed as PHP re-encodes
+/// it, computed from its text ([`php::scan::unescaped_json`]; parsed only for a repeated
+/// key). The same bodies pass and fail as a full parse would decide; the oracle tests hold
+/// both to real PHP. Under (W) the whole body is parsed (every value is signed).
+pub fn check_postback_signature(
+    raw: &[u8],
+    keys: &PostbackKeys,
+    scheme: Scheme,
+) -> Result<(), VerifyError> {
+    let malformed = |e: ParseError| VerifyError::Malformed(e.to_string());
+    if scheme == Scheme::Request {
+        let body = php::parse(raw).map_err(malformed)?;
+        if !matches!(body, PhpValue::Map(_)) {
+            return Err(VerifyError::Malformed(
+                "the body is not a JSON object".into(),
+            ));
+        }
+        let received = received_signature(body.get("signature"))?;
+        match body.get("access_key") {
+            None => {}
+            Some(PhpValue::String(k)) if keys.access_key.ct_eq(k) => {}
+            // (W) does not involve the access key; when it is sent it must still be ours.
+            Some(_) => return Err(VerifyError::AccessKeyMismatch),
+        }
+        let expected = request_signature(&keys.private_key, &body)
+            .map_err(|e| VerifyError::Malformed(e.to_string()))?;
+        return compare(&expected, &received);
     }
-    let received = match body.get("signature") {
-        None | Some(PhpValue::Null) => return Err(VerifyError::MissingSignature),
-        Some(PhpValue::String(s)) => s.to_ascii_lowercase(),
-        Some(_) => return Err(VerifyError::Malformed("signature is not a string".into())),
-    };
-    match (body.get("access_key"), scheme) {
-        (Some(PhpValue::String(k)), _) if keys.access_key.ct_eq(k) => {}
-        // (W) does not involve the access key; when it is sent it must still be ours.
-        (None, Scheme::Request) => {}
+    let (mut signature, mut access_key, mut data) = (None, None, None);
+    php::scan::for_each_member(raw, |key, value| {
+        if php::scan::key_is(key, "signature") {
+            signature = Some(value);
+        } else if php::scan::key_is(key, "access_key") {
+            access_key = Some(value);
+        } else if php::scan::key_is(key, "additional_data") {
+            data = Some(value);
+        }
+    })
+    .map_err(malformed)?;
+    let decode = |v: &[u8]| php::parse(v).map_err(malformed);
+    let received = received_signature(signature.map(decode).transpose()?.as_ref())?;
+    match access_key.map(decode).transpose()? {
+        Some(PhpValue::String(k)) if keys.access_key.ct_eq(&k) => {}
         _ => return Err(VerifyError::AccessKeyMismatch),
     }
-    let expected = match scheme {
-        Scheme::Postback => {
-            let data = body
-                .get("additional_data")
-                .ok_or_else(|| VerifyError::Malformed("additional_data is missing".into()))?;
-            postback_signature(keys, data)
-        }
-        Scheme::Request => request_signature(&keys.private_key, &body)
-            .map_err(|e| VerifyError::Malformed(e.to_string()))?,
+    let data = data.ok_or_else(|| VerifyError::Malformed("additional_data is missing".into()))?;
+    let json = match php::scan::unescaped_json(data) {
+        Some(text) => text,
+        None => php::encode(&decode(data)?, JsonFlags::UNESCAPED).into_bytes(),
     };
+    compare(&postback_signature_of_json(keys, &json), &received)
+}
+
+/// The body's `signature`, lowercased; missing or `null` is [`VerifyError::MissingSignature`].
+fn received_signature(v: Option<&PhpValue>) -> Result<String, VerifyError> {
+    match v {
+        None | Some(PhpValue::Null) => Err(VerifyError::MissingSignature),
+        Some(PhpValue::String(s)) => Ok(s.to_ascii_lowercase()),
+        Some(_) => Err(VerifyError::Malformed("signature is not a string".into())),
+    }
+}
+
+/// Constant-time comparison of the expected and received signatures.
+fn compare(expected: &str, received: &str) -> Result<(), VerifyError> {
     if expected.len() == received.len()
         && bool::from(expected.as_bytes().ct_eq(received.as_bytes()))
     {
-        Ok(body)
+        Ok(())
     } else {
         Err(VerifyError::SignatureMismatch)
     }

@@ -1,5 +1,6 @@
 //! Property-based fuzzing (proptest) of what a postback meets first: the JSON parser
-//! (`php::parse`), the signature check (`verify_postback`, both schemes) and the typed view
+//! (`php::parse`), the signature check (`verify_postback`, both schemes, and the scan-based
+//! (P) check held to the tree-based one it replaced) and the typed view
 //! (`Postback::from_php`), on arbitrary bytes, on JSON-shaped noise and on mutated valid
 //! postbacks; and `encode` round trips (`parse(encode(v)) == v`) on generated values.
 //!
@@ -12,7 +13,8 @@ use paykassma::Secret;
 use paykassma::php::{self, JsonFlags, PhpValue};
 use paykassma::postback::Postback;
 use paykassma::signature::{
-    PostbackKeys, Scheme, VerifyError, sign_postback_body, verify_postback,
+    PostbackKeys, Scheme, VerifyError, check_postback_signature, sign_postback_body,
+    verify_postback,
 };
 use proptest::prelude::*;
 use rust_decimal::Decimal;
@@ -51,6 +53,40 @@ fn exercise(raw: &[u8]) {
         if let Ok(body) = verify_postback(raw, &k, scheme) {
             let _ = Postback::from_php(&body);
         }
+    }
+    // The scan-based check decides as the tree would: the same verdict, the same kind of error.
+    let kind = |r: Result<(), VerifyError>| r.map_err(|e| std::mem::discriminant(&e));
+    assert_eq!(
+        kind(check_postback_signature(raw, &k, Scheme::Postback)),
+        kind(check_on_the_tree(raw, &k)),
+        "{:?}",
+        String::from_utf8_lossy(raw)
+    );
+}
+
+/// The (P) check as it was done before the scan: parse the whole body, re-encode
+/// `additional_data`. The reference the scan is held to.
+fn check_on_the_tree(raw: &[u8], keys: &PostbackKeys) -> Result<(), VerifyError> {
+    let body = php::parse(raw).map_err(|e| VerifyError::Malformed(e.to_string()))?;
+    if !matches!(body, PhpValue::Map(_)) {
+        return Err(VerifyError::Malformed("not an object".into()));
+    }
+    let received = match body.get("signature") {
+        None | Some(PhpValue::Null) => return Err(VerifyError::MissingSignature),
+        Some(PhpValue::String(s)) => s.to_ascii_lowercase(),
+        Some(_) => return Err(VerifyError::Malformed("signature".into())),
+    };
+    match body.get("access_key") {
+        Some(PhpValue::String(k)) if keys.access_key.expose() == k => {}
+        _ => return Err(VerifyError::AccessKeyMismatch),
+    }
+    let data = body
+        .get("additional_data")
+        .ok_or_else(|| VerifyError::Malformed("additional_data".into()))?;
+    if paykassma::signature::postback_signature(keys, data) == received {
+        Ok(())
+    } else {
+        Err(VerifyError::SignatureMismatch)
     }
 }
 
@@ -144,6 +180,28 @@ fn mutation() -> impl Strategy<Value = Mutation> {
     ]
 }
 
+/// Byte offsets of `[ { , :` outside strings in a JSON text.
+fn structural_positions(text: &str) -> Vec<usize> {
+    let (mut out, mut in_string, mut escaped) = (Vec::new(), false, false);
+    for (i, b) in text.bytes().enumerate() {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+        } else {
+            match b {
+                b'"' => in_string = true,
+                b'[' | b'{' | b',' | b':' => out.push(i),
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
 fn mutate(mut bytes: Vec<u8>, mutations: &[Mutation]) -> Vec<u8> {
     for m in mutations {
         let len = bytes.len();
@@ -187,6 +245,30 @@ proptest! {
         prop_assert!(parsed.is_err(), "an unclosed document is not JSON");
     }
 
+    /// Re-escaping from the text is what parsing and encoding print, whatever flags wrote
+    /// the text and whatever whitespace sits between its tokens; a text with a repeated key
+    /// is left to the parser.
+    #[test]
+    fn unescaping_from_the_text_is_parse_then_encode(
+        v in value(),
+        escaped in any::<bool>(),
+        spaces in prop::collection::vec(prop::sample::select(vec!["", " ", "\n", "\t", "\r\n "]), 0..8),
+    ) {
+        let flags = if escaped { JsonFlags::DEFAULT } else { JsonFlags::UNESCAPED };
+        let mut text = php::encode(&v, flags);
+        // Whitespace after structural bytes outside strings (a `:` or `,` inside a string
+        // is skipped by looking for the byte only where the parser sees structure).
+        for (n, ws) in spaces.iter().enumerate() {
+            let spots: Vec<usize> = structural_positions(&text);
+            if let Some(&at) = spots.get(n * 7 % spots.len().max(1)) {
+                text.insert_str(at + 1, ws);
+            }
+        }
+        let want = php::encode(&php::parse(text.as_bytes()).unwrap(), JsonFlags::UNESCAPED);
+        let got = php::scan::unescaped_json(text.as_bytes()).map(|b| String::from_utf8(b).unwrap());
+        prop_assert_eq!(got, Some(want), "{}", text);
+    }
+
     #[test]
     fn encode_round_trips(v in value()) {
         for flags in [JsonFlags::DEFAULT, JsonFlags::UNESCAPED] {
@@ -201,6 +283,7 @@ proptest! {
         scheme in prop::sample::select(vec![Scheme::Postback, Scheme::Request]),
     ) {
         let text = sign_postback_body(&keys(), scheme, &body).unwrap();
+        exercise(text.as_bytes());
         let verified = verify_postback(text.as_bytes(), &keys(), scheme).unwrap();
         let typed = Postback::from_php(&verified).unwrap();
         prop_assert_eq!(typed.amount, amount);

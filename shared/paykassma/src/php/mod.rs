@@ -1,11 +1,13 @@
 //! PHP emulation for the gateway's signatures: a JSON tree that keeps number text and key
-//! order ([`PhpValue`]), PHP's float formatting, `json_encode`'s escaping, and the
-//! `ksort` + `multiImplode` preimage of request signatures.
+//! order ([`PhpValue`]), a scan that reads JSON without building one (`scan`), PHP's float
+//! formatting, `json_encode`'s escaping, and the `ksort` + `multiImplode` preimage of request
+//! signatures.
 
 mod encode;
 pub mod float;
 mod implode;
 mod parse;
+pub mod scan;
 mod value;
 
 pub use encode::{JsonFlags, encode};

@@ -26,6 +26,59 @@ pub fn parse(input: &[u8]) -> Result<PhpValue, ParseError> {
     Ok(v)
 }
 
+/// A large object's keys by hash (FNV-1a), pointing into its entries.
+#[derive(Default)]
+struct KeyIndex {
+    by_hash: std::collections::HashMap<u64, usize, std::hash::BuildHasherDefault<Prehashed>>,
+    /// A hash two different keys share: lookups of it scan the entries instead.
+    shared: Vec<u64>,
+}
+
+impl KeyIndex {
+    fn hash(key: &str) -> u64 {
+        key.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        })
+    }
+
+    fn add(&mut self, key: &str, at: usize) {
+        let h = Self::hash(key);
+        if self.by_hash.insert(h, at).is_some() {
+            self.shared.push(h);
+        }
+    }
+
+    fn find(&self, key: &str, entries: &[(String, PhpValue)]) -> Option<usize> {
+        let h = Self::hash(key);
+        if self.shared.contains(&h) {
+            return entries.iter().position(|(k, _)| k == key);
+        }
+        self.by_hash
+            .get(&h)
+            .copied()
+            .filter(|&at| entries[at].0 == key)
+    }
+}
+
+/// The hasher of [`KeyIndex`]: its keys are hashes already.
+#[derive(Default)]
+struct Prehashed(u64);
+
+impl std::hash::Hasher for Prehashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u64` is used; anything else folds its bytes in.
+        for b in bytes {
+            self.0 = (self.0 << 8) | u64::from(*b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
 struct Parser<'a> {
     s: &'a [u8],
     i: usize,
@@ -80,7 +133,9 @@ impl Parser<'_> {
         let mut entries: Vec<(String, PhpValue)> = Vec::new();
         // Repeated-key lookups: a linear scan for small objects, an index once an object grows
         // (a postback's `converted_amount` has ~170 keys; scanning made parsing quadratic).
-        let mut index: Option<std::collections::HashMap<String, usize>> = None;
+        // The index maps a key's hash to its entry, the key itself stays in `entries` (no
+        // copies); a hash shared by two keys sends the lookup back to the scan.
+        let mut index: Option<KeyIndex> = None;
         self.skip_ws();
         if self.peek() == Some(b'}') {
             self.i += 1;
@@ -102,23 +157,21 @@ impl Parser<'_> {
             // json_decode keeps the first position of a repeated key and the last value.
             const INDEX_FROM: usize = 16;
             if index.is_none() && entries.len() >= INDEX_FROM {
-                index = Some(
-                    entries
-                        .iter()
-                        .enumerate()
-                        .map(|(i, (k, _))| (k.clone(), i))
-                        .collect(),
-                );
+                let mut ix = KeyIndex::default();
+                for (i, (k, _)) in entries.iter().enumerate() {
+                    ix.add(k, i);
+                }
+                index = Some(ix);
             }
             let existing = match &index {
-                Some(ix) => ix.get(&key).copied(),
+                Some(ix) => ix.find(&key, &entries),
                 None => entries.iter().position(|(k, _)| *k == key),
             };
             match existing {
                 Some(at) => entries[at].1 = v,
                 None => {
                     if let Some(ix) = index.as_mut() {
-                        ix.insert(key.clone(), entries.len());
+                        ix.add(&key, entries.len());
                     }
                     entries.push((key, v));
                 }

@@ -14,9 +14,9 @@ pub mod review;
 pub mod signed;
 
 use paykassma::credentials::PreviousKeys;
-use paykassma::php::PhpValue;
+use paykassma::php::{self, PhpValue};
 use paykassma::postback::Postback;
-use paykassma::signature::{PostbackKeys, Scheme, VerifyError, verify_postback};
+use paykassma::signature::{PostbackKeys, Scheme, VerifyError, check_postback_signature};
 
 use crate::Deps;
 use crate::http::{ApiError, MAX_BODY_BYTES};
@@ -106,17 +106,19 @@ fn verify(
     raw: &[u8],
 ) -> Result<PhpValue, VerifyError> {
     let scheme = deps.settings.postback_scheme;
-    let err = match verify_postback(raw, current, scheme) {
-        Ok(body) => return Ok(body),
+    // The signature is checked without building the tree; the body is parsed once, after.
+    let parse = || php::parse(raw).map_err(|e| VerifyError::Malformed(e.to_string()));
+    let err = match check_postback_signature(raw, current, scheme) {
+        Ok(()) => return parse(),
         Err(e @ (VerifyError::AccessKeyMismatch | VerifyError::SignatureMismatch)) => e,
         Err(e) => return Err(e),
     };
     let previous = previous.as_ref().and_then(|p| p.valid_at(deps.clock.now()));
-    match previous.map(|keys| verify_postback(raw, keys, scheme)) {
-        Some(Ok(body)) => {
+    match previous.map(|keys| check_postback_signature(raw, keys, scheme)) {
+        Some(Ok(())) => {
             metrics::count("PostbackPreviousKeys", 1);
             tracing::info!("postback signed with the previous keys (rotation window)");
-            Ok(body)
+            parse()
         }
         _ => Err(err),
     }
