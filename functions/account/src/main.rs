@@ -3,7 +3,9 @@
 
 use std::sync::Arc;
 
-#[tokio::main]
+// Lambda gives an instance one event at a time: one thread runs it (a multi-thread runtime
+// would only start worker threads and hand work between them).
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     service::telemetry::init();
     let deps = Arc::new(service::Deps::from_env().await?);

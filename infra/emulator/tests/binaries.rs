@@ -6,7 +6,9 @@
 //! `target/emulator-report.md`.
 //!
 //! The binaries are the workspace's own debug builds (`cargo build --workspace --bins`, which
-//! the test command runs first); the arm64 release artifacts are built by `sam build`.
+//! the test command runs first), or those in `LAMBDA_BINARY_DIR` (e.g. `target/release`, for
+//! the release figures the benchmark reports); the arm64 release artifacts are built by
+//! `sam build`. The report names which were measured.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -17,14 +19,21 @@ use serde_json::{Value, json};
 
 const INVOKE_TIMEOUT: Duration = Duration::from_secs(60);
 
-fn binary(name: &str) -> PathBuf {
-    // target/<profile>/deps/binaries-<hash> -> target/<profile>/<name>
+/// Where the binaries are: `LAMBDA_BINARY_DIR`, else this test's own profile directory.
+fn binary_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("LAMBDA_BINARY_DIR").filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    // target/<profile>/deps/binaries-<hash> -> target/<profile>
     let exe = std::env::current_exe().expect("test executable path");
-    let dir = exe
-        .parent()
+    exe.parent()
         .and_then(|d| d.parent())
-        .expect("target profile directory");
-    let path = dir.join(name);
+        .expect("target profile directory")
+        .to_path_buf()
+}
+
+fn binary(name: &str) -> PathBuf {
+    let path = binary_dir().join(name);
     assert!(
         path.is_file(),
         "{} is missing: build the functions first (`cargo build --workspace --bins`, as infra/scripts/test.sh does)",
@@ -126,6 +135,7 @@ async fn real_binaries_answer_real_events() {
     .collect();
 
     let mut report = Report(vec![
+        format!("Binaries from `{}`.\n", binary_dir().display()),
         "| binary | cold start (exec to first answer) | peak RSS |".into(),
         "|---|---|---|".into(),
     ]);
@@ -326,10 +336,8 @@ async fn real_binaries_answer_real_events() {
 
     let text = report.0.join("\n") + "\n";
     println!("{text}");
-    let out = binary("account")
-        .parent()
-        .and_then(|p| p.parent())
-        .map(|t| t.join("emulator-report.md"));
+    // Beside the profile directory the binaries came from: target/emulator-report.md.
+    let out = binary_dir().parent().map(|t| t.join("emulator-report.md"));
     if let Some(out) = out {
         let _ = std::fs::write(out, &text);
     }

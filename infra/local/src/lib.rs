@@ -62,6 +62,9 @@ pub struct StackConfig {
     /// Origins whose pages may call the API from a browser (the deployed API's
     /// `CorsAllowedOrigins`); by default the page's dev server ([`cors::DEFAULT_ORIGINS`]).
     pub cors_origins: Vec<String>,
+    /// With [`StoreChoice::Dynamo`]: counts every DynamoDB request the stack sends (tests and
+    /// the capacity figures read it).
+    pub dynamo_requests: Option<aws_adapters::dynamo::requests::RequestCounter>,
 }
 
 impl StackConfig {
@@ -81,6 +84,7 @@ impl StackConfig {
             clock: Arc::new(SystemClock),
             reconcile_every: Some(std::time::Duration::from_secs(60)),
             cors_origins: default_cors_origins(),
+            dynamo_requests: None,
         }
     }
 
@@ -101,6 +105,7 @@ impl StackConfig {
             clock: Arc::new(SystemClock),
             reconcile_every: None,
             cors_origins: default_cors_origins(),
+            dynamo_requests: None,
         }
     }
 }
@@ -216,7 +221,8 @@ impl Stack {
             table: name,
         } = &config.store
         {
-            let client = DynamoStore::client(Some(endpoint)).await;
+            let client =
+                DynamoStore::client_counted(Some(endpoint), config.dynamo_requests.clone()).await;
             if table::create_table_if_missing(&client, name).await? {
                 tracing::info!(table = %name, "created the DynamoDB table");
             }

@@ -255,44 +255,57 @@ async fn gateway_methods(
 }
 
 /// The methods `label` may use in `currency` now: the gateway's list minus the switched-off
-/// ones (a method nobody switched follows `METHODS_ENABLED_BY_DEFAULT`).
+/// ones (a method nobody switched follows `METHODS_ENABLED_BY_DEFAULT`). The switches are one
+/// read, not one per method.
 pub async fn available(
     deps: &Deps,
     currency: Currency,
     label: &Label,
 ) -> Result<Vec<Method>, ApiError> {
-    let mut out = Vec::new();
-    for m in gateway_methods(deps, currency, label).await? {
-        let enabled = deps
-            .store
-            .get_method_enabled(&m.wallet_type)
-            .await?
-            .unwrap_or(deps.settings.methods_enabled_by_default);
-        if enabled {
-            out.push(m);
-        }
-    }
-    Ok(out)
+    let switched: std::collections::HashMap<String, bool> = deps
+        .store
+        .list_method_switches()
+        .await?
+        .into_iter()
+        .map(|s| (s.wallet_type, s.enabled))
+        .collect();
+    let default = deps.settings.methods_enabled_by_default;
+    Ok(gateway_methods(deps, currency, label)
+        .await?
+        .into_iter()
+        .filter(|m| switched.get(&m.wallet_type).copied().unwrap_or(default))
+        .collect())
 }
 
-/// The method `wallet_type` if it is offered in `currency` and switched on; otherwise 422
-/// `method_unavailable`.
+/// The method `wallet_type` if it is offered in `currency` and switched on (its own switch,
+/// one read); otherwise 422 `method_unavailable`.
 pub async fn find(
     deps: &Deps,
     currency: Currency,
     label: &Label,
     wallet_type: &str,
 ) -> Result<Method, ApiError> {
-    available(deps, currency, label)
+    let unavailable = || {
+        ApiError::unprocessable(
+            "method_unavailable",
+            format!("payment method {wallet_type} is not available for {currency}"),
+        )
+    };
+    let method = gateway_methods(deps, currency, label)
         .await?
         .into_iter()
         .find(|m| m.wallet_type == wallet_type)
-        .ok_or_else(|| {
-            ApiError::unprocessable(
-                "method_unavailable",
-                format!("payment method {wallet_type} is not available for {currency}"),
-            )
-        })
+        .ok_or_else(unavailable)?;
+    let enabled = deps
+        .store
+        .get_method_enabled(wallet_type)
+        .await?
+        .unwrap_or(deps.settings.methods_enabled_by_default);
+    if enabled {
+        Ok(method)
+    } else {
+        Err(unavailable())
+    }
 }
 
 /// Checks `amount` against the method's limits before anything reaches the gateway: 422
