@@ -5,6 +5,7 @@
 
 mod encode;
 pub mod float;
+mod grammar;
 mod implode;
 mod parse;
 pub mod scan;

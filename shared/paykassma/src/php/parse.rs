@@ -2,6 +2,7 @@
 //! accepts and keeping number text and key order. Written by hand because signature checks
 //! need the received number text, which general-purpose parsers throw away.
 
+use super::grammar::{Walker, decode_one};
 use super::value::{PhpValue, RawNumber};
 
 /// PHP's `json_decode` default depth: nesting deeper than this is an error there too.
@@ -16,12 +17,14 @@ pub struct ParseError {
 
 /// Parses one JSON text (surrounding whitespace allowed, nothing else after it).
 pub fn parse(input: &[u8]) -> Result<PhpValue, ParseError> {
-    let mut p = Parser { s: input, i: 0 };
-    p.skip_ws();
+    let mut p = Parser {
+        w: Walker { s: input, i: 0 },
+    };
+    p.w.skip_ws();
     let v = p.value(0)?;
-    p.skip_ws();
-    if p.i != p.s.len() {
-        return Err(p.err("trailing characters after the JSON value"));
+    p.w.skip_ws();
+    if p.w.i != input.len() {
+        return Err(p.w.err("trailing characters after the JSON value"));
     }
     Ok(v)
 }
@@ -79,80 +82,61 @@ impl std::hash::Hasher for Prehashed {
     }
 }
 
+/// The tree builder: the grammar's walk ([`Walker`]) validates every token; this keeps what
+/// it read.
 struct Parser<'a> {
-    s: &'a [u8],
-    i: usize,
+    w: Walker<'a>,
 }
 
 impl Parser<'_> {
-    fn err(&self, reason: &'static str) -> ParseError {
-        ParseError {
-            offset: self.i,
-            reason,
-        }
-    }
-
-    fn peek(&self) -> Option<u8> {
-        self.s.get(self.i).copied()
-    }
-
-    fn skip_ws(&mut self) {
-        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
-            self.i += 1;
-        }
-    }
-
-    fn expect_literal(&mut self, lit: &'static [u8], v: PhpValue) -> Result<PhpValue, ParseError> {
-        if self.s[self.i..].starts_with(lit) {
-            self.i += lit.len();
-            Ok(v)
-        } else {
-            Err(self.err("unknown literal"))
-        }
-    }
-
     fn value(&mut self, depth: usize) -> Result<PhpValue, ParseError> {
-        match self.peek() {
-            None => Err(self.err("unexpected end of input")),
+        match self.w.peek() {
+            None => Err(self.w.err("unexpected end of input")),
             Some(b'{') => self.object(depth + 1),
             Some(b'[') => self.array(depth + 1),
             Some(b'"') => Ok(PhpValue::String(self.string()?)),
-            Some(b't') => self.expect_literal(b"true", PhpValue::Bool(true)),
-            Some(b'f') => self.expect_literal(b"false", PhpValue::Bool(false)),
-            Some(b'n') => self.expect_literal(b"null", PhpValue::Null),
-            Some(b'-' | b'0'..=b'9') => self.number(),
-            Some(_) => Err(self.err("unexpected character")),
+            Some(b't') => self.w.literal(b"true").map(|()| PhpValue::Bool(true)),
+            Some(b'f') => self.w.literal(b"false").map(|()| PhpValue::Bool(false)),
+            Some(b'n') => self.w.literal(b"null").map(|()| PhpValue::Null),
+            Some(b'-' | b'0'..=b'9') => {
+                let start = self.w.i;
+                self.w.number()?;
+                // Number syntax is pure ASCII, so this slice is valid UTF-8.
+                let text = String::from_utf8_lossy(&self.w.s[start..self.w.i]).into_owned();
+                Ok(PhpValue::Number(RawNumber::from_validated(text)))
+            }
+            Some(_) => Err(self.w.err("unexpected character")),
         }
     }
 
     fn object(&mut self, depth: usize) -> Result<PhpValue, ParseError> {
         if depth > MAX_DEPTH {
-            return Err(self.err("nesting deeper than 512"));
+            return Err(self.w.err("nesting deeper than 512"));
         }
-        self.i += 1; // '{'
+        self.w.i += 1; // '{'
         let mut entries: Vec<(String, PhpValue)> = Vec::new();
         // Repeated-key lookups: a linear scan for small objects, an index once an object grows
         // (a postback's `converted_amount` has ~170 keys; scanning made parsing quadratic).
         // The index maps a key's hash to its entry, the key itself stays in `entries` (no
         // copies); a hash shared by two keys sends the lookup back to the scan.
         let mut index: Option<KeyIndex> = None;
-        self.skip_ws();
-        if self.peek() == Some(b'}') {
-            self.i += 1;
+        self.w.skip_ws();
+        if self.w.peek() == Some(b'}') {
+            self.w.i += 1;
             return Ok(PhpValue::Map(entries));
         }
         loop {
-            self.skip_ws();
-            if self.peek() != Some(b'"') {
-                return Err(self.err("expected a string key"));
+            self.w.skip_ws();
+            if self.w.peek() != Some(b'"') {
+                return Err(self.w.err("expected a string key"));
             }
             let key = self.string()?;
-            self.skip_ws();
-            if self.peek() != Some(b':') {
-                return Err(self.err("expected ':' after a key"));
+            self.w.skip_ws();
+            if self.w.peek() != Some(b':') {
+                return Err(self.w.err("expected ':' after a key"));
             }
-            self.i += 1;
-            self.skip_ws();
+            self.w.i += 1;
+            self.w.skip_ws();
             let v = self.value(depth)?;
             // json_decode keeps the first position of a repeated key and the last value.
             const INDEX_FROM: usize = 16;
@@ -176,165 +160,65 @@ impl Parser<'_> {
                     entries.push((key, v));
                 }
             }
-            self.skip_ws();
-            match self.peek() {
-                Some(b',') => self.i += 1,
+            self.w.skip_ws();
+            match self.w.peek() {
+                Some(b',') => self.w.i += 1,
                 Some(b'}') => {
-                    self.i += 1;
+                    self.w.i += 1;
                     return Ok(PhpValue::Map(entries));
                 }
-                _ => return Err(self.err("expected ',' or '}' in an object")),
+                _ => return Err(self.w.err("expected ',' or '}' in an object")),
             }
         }
     }
 
     fn array(&mut self, depth: usize) -> Result<PhpValue, ParseError> {
         if depth > MAX_DEPTH {
-            return Err(self.err("nesting deeper than 512"));
+            return Err(self.w.err("nesting deeper than 512"));
         }
-        self.i += 1; // '['
+        self.w.i += 1; // '['
         let mut items = Vec::new();
-        self.skip_ws();
-        if self.peek() == Some(b']') {
-            self.i += 1;
+        self.w.skip_ws();
+        if self.w.peek() == Some(b']') {
+            self.w.i += 1;
             return Ok(PhpValue::List(items));
         }
         loop {
-            self.skip_ws();
+            self.w.skip_ws();
             items.push(self.value(depth)?);
-            self.skip_ws();
-            match self.peek() {
-                Some(b',') => self.i += 1,
+            self.w.skip_ws();
+            match self.w.peek() {
+                Some(b',') => self.w.i += 1,
                 Some(b']') => {
-                    self.i += 1;
+                    self.w.i += 1;
                     return Ok(PhpValue::List(items));
                 }
-                _ => return Err(self.err("expected ',' or ']' in an array")),
+                _ => return Err(self.w.err("expected ',' or ']' in an array")),
             }
         }
     }
 
-    fn number(&mut self) -> Result<PhpValue, ParseError> {
-        let start = self.i;
-        if self.peek() == Some(b'-') {
-            self.i += 1;
-        }
-        match self.peek() {
-            Some(b'0') => self.i += 1,
-            Some(b'1'..=b'9') => self.digits(),
-            _ => return Err(self.err("a number needs digits")),
-        }
-        if self.peek() == Some(b'.') {
-            self.i += 1;
-            if !matches!(self.peek(), Some(b'0'..=b'9')) {
-                return Err(self.err("a fraction needs digits"));
-            }
-            self.digits();
-        }
-        if let Some(b'e' | b'E') = self.peek() {
-            self.i += 1;
-            if let Some(b'+' | b'-') = self.peek() {
-                self.i += 1;
-            }
-            if !matches!(self.peek(), Some(b'0'..=b'9')) {
-                return Err(self.err("an exponent needs digits"));
-            }
-            self.digits();
-        }
-        // Number syntax is pure ASCII, so this slice is valid UTF-8.
-        let text = String::from_utf8_lossy(&self.s[start..self.i]).into_owned();
-        Ok(PhpValue::Number(RawNumber::from_validated(text)))
-    }
-
-    fn digits(&mut self) {
-        while let Some(b'0'..=b'9') = self.peek() {
-            self.i += 1;
-        }
-    }
-
-    fn hex4(&mut self) -> Result<u16, ParseError> {
-        let mut v: u16 = 0;
-        for _ in 0..4 {
-            let d = match self.peek() {
-                Some(c @ b'0'..=b'9') => c - b'0',
-                Some(c @ b'a'..=b'f') => c - b'a' + 10,
-                Some(c @ b'A'..=b'F') => c - b'A' + 10,
-                _ => return Err(self.err("\\u needs four hex digits")),
-            };
-            v = (v << 4) | u16::from(d);
-            self.i += 1;
-        }
-        Ok(v)
-    }
-
+    /// A string, validated by the walk, then decoded: copied as it is when it has no escape
+    /// (the common case: one allocation of its exact size), else escape by escape.
     fn string(&mut self) -> Result<String, ParseError> {
-        self.i += 1; // opening quote
-        let mut out: Vec<u8> = Vec::new();
-        loop {
-            // Copy the run of plain bytes up to the next quote, backslash or control byte.
-            let run_start = self.i;
-            while let Some(b) = self.peek() {
-                if b == b'"' || b == b'\\' || b < 0x20 {
-                    break;
-                }
-                self.i += 1;
-            }
-            out.extend_from_slice(&self.s[run_start..self.i]);
-            match self.peek() {
-                None => return Err(self.err("unterminated string")),
-                Some(b'"') => {
-                    self.i += 1;
-                    return String::from_utf8(out).map_err(|_| ParseError {
-                        offset: run_start,
-                        reason: "malformed UTF-8 in a string",
-                    });
-                }
-                Some(b'\\') => {
-                    self.i += 1;
-                    let esc = self.peek().ok_or_else(|| self.err("unterminated escape"))?;
-                    self.i += 1;
-                    match esc {
-                        b'"' => out.push(b'"'),
-                        b'\\' => out.push(b'\\'),
-                        b'/' => out.push(b'/'),
-                        b'b' => out.push(0x08),
-                        b'f' => out.push(0x0c),
-                        b'n' => out.push(b'\n'),
-                        b'r' => out.push(b'\r'),
-                        b't' => out.push(b'\t'),
-                        b'u' => {
-                            let cp = self.unicode_escape()?;
-                            let mut buf = [0u8; 4];
-                            out.extend_from_slice(cp.encode_utf8(&mut buf).as_bytes());
-                        }
-                        _ => return Err(self.err("unknown escape")),
-                    }
-                }
-                Some(_) => return Err(self.err("control character in a string")),
-            }
+        let (start, end) = self.w.string_span()?;
+        let raw = &self.w.s[start + 1..end - 1];
+        if !raw.contains(&b'\\') {
+            return std::str::from_utf8(raw)
+                .map(str::to_owned)
+                .map_err(|_| ParseError {
+                    offset: start,
+                    reason: "malformed UTF-8 in a string",
+                });
         }
-    }
-
-    /// After `\u`: one code point, joining a surrogate pair. A lone surrogate is an error,
-    /// as it is for `json_decode` ("Single unpaired UTF-16 surrogate").
-    fn unicode_escape(&mut self) -> Result<char, ParseError> {
-        let hi = self.hex4()?;
-        let cp = match hi {
-            0xD800..=0xDBFF => {
-                if !self.s[self.i..].starts_with(b"\\u") {
-                    return Err(self.err("unpaired UTF-16 surrogate"));
-                }
-                self.i += 2;
-                let lo = self.hex4()?;
-                if !(0xDC00..=0xDFFF).contains(&lo) {
-                    return Err(self.err("unpaired UTF-16 surrogate"));
-                }
-                0x10000 + ((u32::from(hi) - 0xD800) << 10) + (u32::from(lo) - 0xDC00)
-            }
-            0xDC00..=0xDFFF => return Err(self.err("unpaired UTF-16 surrogate")),
-            _ => u32::from(hi),
-        };
-        char::from_u32(cp).ok_or_else(|| self.err("invalid code point"))
+        let mut out = String::with_capacity(raw.len());
+        let mut rest = raw;
+        while !rest.is_empty() {
+            let (c, used) = decode_one(rest);
+            out.push(c);
+            rest = &rest[used..];
+        }
+        Ok(out)
     }
 }
 

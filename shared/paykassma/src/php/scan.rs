@@ -5,7 +5,8 @@
 //! without allocating, and hashes the received `additional_data` bytes when they are already
 //! canonical, which is how the gateway sends them, instead of parsing and re-encoding them.
 
-use super::parse::{MAX_DEPTH, ParseError};
+use super::grammar::{Walker, decode_one};
+use super::parse::ParseError;
 
 /// Calls `member(key, value)` for each member of the top-level object of `input`, in order
 /// and with repeated keys as they come (`json_decode` keeps the last value): `key` is the raw
@@ -17,7 +18,7 @@ pub fn for_each_member<'a>(
     input: &'a [u8],
     mut member: impl FnMut(&'a [u8], &'a [u8]),
 ) -> Result<(), ParseError> {
-    let mut v = Validator { s: input, i: 0 };
+    let mut v = Walker { s: input, i: 0 };
     v.skip_ws();
     if v.peek() != Some(b'{') {
         // Whatever it is, the parser's error for it comes first.
@@ -32,7 +33,7 @@ pub fn for_each_member<'a>(
             reason: "the body is not a JSON object",
         });
     }
-    // The top-level object, walked as `Validator::object` walks one, reporting its members.
+    // The top-level object, walked as `Walker::object` walks one, reporting its members.
     v.i += 1;
     v.skip_ws();
     if v.peek() == Some(b'}') {
@@ -88,61 +89,6 @@ pub fn key_is(raw: &[u8], name: &str) -> bool {
         rest = &rest[used..];
     }
     want.next().is_none()
-}
-
-/// The first character of validated raw string text and the bytes it took.
-fn decode_one(raw: &[u8]) -> (char, usize) {
-    if raw[0] != b'\\' {
-        let len = match raw[0] {
-            0x00..=0x7f => 1,
-            0xc0..=0xdf => 2,
-            0xe0..=0xef => 3,
-            _ => 4,
-        };
-        let c = std::str::from_utf8(&raw[..len])
-            .ok()
-            .and_then(|s| s.chars().next())
-            .unwrap_or(char::REPLACEMENT_CHARACTER);
-        return (c, len);
-    }
-    let simple = |c: char| (c, 2);
-    match raw[1] {
-        b'"' => simple('"'),
-        b'\\' => simple('\\'),
-        b'/' => simple('/'),
-        b'b' => simple('\u{08}'),
-        b'f' => simple('\u{0c}'),
-        b'n' => simple('\n'),
-        b'r' => simple('\r'),
-        b't' => simple('\t'),
-        _ => {
-            let hi = hex4(&raw[2..6]);
-            if (0xD800..=0xDBFF).contains(&hi) {
-                let lo = hex4(&raw[8..12]);
-                let cp = 0x10000 + ((u32::from(hi) - 0xD800) << 10) + (u32::from(lo) - 0xDC00);
-                (
-                    char::from_u32(cp).unwrap_or(char::REPLACEMENT_CHARACTER),
-                    12,
-                )
-            } else {
-                (
-                    char::from_u32(u32::from(hi)).unwrap_or(char::REPLACEMENT_CHARACTER),
-                    6,
-                )
-            }
-        }
-    }
-}
-
-fn hex4(b: &[u8]) -> u16 {
-    b.iter().fold(0u16, |v, c| {
-        let d = match c {
-            b'0'..=b'9' => c - b'0',
-            b'a'..=b'f' => c - b'a' + 10,
-            _ => c - b'A' + 10,
-        };
-        (v << 4) | u16::from(d)
-    })
 }
 
 /// What `encode(&parse(span)?, JsonFlags::UNESCAPED)` prints, computed from the text of a
@@ -332,222 +278,6 @@ impl Canonical<'_> {
                 let mut buf = [0u8; 4];
                 self.out
                     .extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
-            }
-        }
-    }
-}
-
-/// The validating walk: the same grammar, limits and errors as the tree parser, building
-/// nothing.
-struct Validator<'a> {
-    s: &'a [u8],
-    i: usize,
-}
-
-impl Validator<'_> {
-    fn err(&self, reason: &'static str) -> ParseError {
-        ParseError {
-            offset: self.i,
-            reason,
-        }
-    }
-
-    fn peek(&self) -> Option<u8> {
-        self.s.get(self.i).copied()
-    }
-
-    fn skip_ws(&mut self) {
-        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
-            self.i += 1;
-        }
-    }
-
-    /// Validates one value; its span.
-    fn value(&mut self, depth: usize) -> Result<(usize, usize), ParseError> {
-        let start = self.i;
-        match self.peek() {
-            None => return Err(self.err("unexpected end of input")),
-            Some(b'{') => self.object(depth + 1)?,
-            Some(b'[') => self.array(depth + 1)?,
-            Some(b'"') => {
-                self.string_span()?;
-            }
-            Some(b't') => self.literal(b"true")?,
-            Some(b'f') => self.literal(b"false")?,
-            Some(b'n') => self.literal(b"null")?,
-            Some(b'-' | b'0'..=b'9') => self.number()?,
-            Some(_) => return Err(self.err("unexpected character")),
-        }
-        Ok((start, self.i))
-    }
-
-    fn literal(&mut self, lit: &'static [u8]) -> Result<(), ParseError> {
-        if self.s[self.i..].starts_with(lit) {
-            self.i += lit.len();
-            Ok(())
-        } else {
-            Err(self.err("unknown literal"))
-        }
-    }
-
-    fn object(&mut self, depth: usize) -> Result<(), ParseError> {
-        if depth > MAX_DEPTH {
-            return Err(self.err("nesting deeper than 512"));
-        }
-        self.i += 1;
-        self.skip_ws();
-        if self.peek() == Some(b'}') {
-            self.i += 1;
-            return Ok(());
-        }
-        loop {
-            self.skip_ws();
-            if self.peek() != Some(b'"') {
-                return Err(self.err("expected a string key"));
-            }
-            self.string_span()?;
-            self.skip_ws();
-            if self.peek() != Some(b':') {
-                return Err(self.err("expected ':' after a key"));
-            }
-            self.i += 1;
-            self.skip_ws();
-            self.value(depth)?;
-            self.skip_ws();
-            match self.peek() {
-                Some(b',') => self.i += 1,
-                Some(b'}') => {
-                    self.i += 1;
-                    return Ok(());
-                }
-                _ => return Err(self.err("expected ',' or '}' in an object")),
-            }
-        }
-    }
-
-    fn array(&mut self, depth: usize) -> Result<(), ParseError> {
-        if depth > MAX_DEPTH {
-            return Err(self.err("nesting deeper than 512"));
-        }
-        self.i += 1;
-        self.skip_ws();
-        if self.peek() == Some(b']') {
-            self.i += 1;
-            return Ok(());
-        }
-        loop {
-            self.skip_ws();
-            self.value(depth)?;
-            self.skip_ws();
-            match self.peek() {
-                Some(b',') => self.i += 1,
-                Some(b']') => {
-                    self.i += 1;
-                    return Ok(());
-                }
-                _ => return Err(self.err("expected ',' or ']' in an array")),
-            }
-        }
-    }
-
-    fn number(&mut self) -> Result<(), ParseError> {
-        if self.peek() == Some(b'-') {
-            self.i += 1;
-        }
-        match self.peek() {
-            Some(b'0') => self.i += 1,
-            Some(b'1'..=b'9') => self.digits(),
-            _ => return Err(self.err("a number needs digits")),
-        }
-        if self.peek() == Some(b'.') {
-            self.i += 1;
-            if !matches!(self.peek(), Some(b'0'..=b'9')) {
-                return Err(self.err("a fraction needs digits"));
-            }
-            self.digits();
-        }
-        if let Some(b'e' | b'E') = self.peek() {
-            self.i += 1;
-            if let Some(b'+' | b'-') = self.peek() {
-                self.i += 1;
-            }
-            if !matches!(self.peek(), Some(b'0'..=b'9')) {
-                return Err(self.err("an exponent needs digits"));
-            }
-            self.digits();
-        }
-        Ok(())
-    }
-
-    fn digits(&mut self) {
-        while let Some(b'0'..=b'9') = self.peek() {
-            self.i += 1;
-        }
-    }
-
-    fn hex4(&mut self) -> Result<u16, ParseError> {
-        let hex = self
-            .s
-            .get(self.i..self.i + 4)
-            .filter(|h| h.iter().all(u8::is_ascii_hexdigit))
-            .ok_or_else(|| self.err("\\u needs four hex digits"))?;
-        self.i += 4;
-        Ok(hex4(hex))
-    }
-
-    /// Validates a string; its span, quotes included.
-    fn string_span(&mut self) -> Result<(usize, usize), ParseError> {
-        let start = self.i;
-        self.i += 1;
-        loop {
-            let run_start = self.i;
-            while let Some(b) = self.peek() {
-                if b == b'"' || b == b'\\' || b < 0x20 {
-                    break;
-                }
-                self.i += 1;
-            }
-            if std::str::from_utf8(&self.s[run_start..self.i]).is_err() {
-                return Err(ParseError {
-                    offset: run_start,
-                    reason: "malformed UTF-8 in a string",
-                });
-            }
-            match self.peek() {
-                None => return Err(self.err("unterminated string")),
-                Some(b'"') => {
-                    self.i += 1;
-                    return Ok((start, self.i));
-                }
-                Some(b'\\') => {
-                    self.i += 1;
-                    let esc = self.peek().ok_or_else(|| self.err("unterminated escape"))?;
-                    self.i += 1;
-                    match esc {
-                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => {}
-                        b'u' => {
-                            let hi = self.hex4()?;
-                            match hi {
-                                0xD800..=0xDBFF => {
-                                    if !self.s[self.i..].starts_with(b"\\u") {
-                                        return Err(self.err("unpaired UTF-16 surrogate"));
-                                    }
-                                    self.i += 2;
-                                    let lo = self.hex4()?;
-                                    if !(0xDC00..=0xDFFF).contains(&lo) {
-                                        return Err(self.err("unpaired UTF-16 surrogate"));
-                                    }
-                                }
-                                0xDC00..=0xDFFF => {
-                                    return Err(self.err("unpaired UTF-16 surrogate"));
-                                }
-                                _ => {}
-                            }
-                        }
-                        _ => return Err(self.err("unknown escape")),
-                    }
-                }
-                Some(_) => return Err(self.err("control character in a string")),
             }
         }
     }
