@@ -9,15 +9,6 @@ use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use testkit::{Harness, json};
 
-async fn fund(h: &Harness, label: &str, amount: &str) {
-    h.sandbox(
-        "/_sandbox/plugin-payments",
-        json!({"label": label, "amount": amount, "currency_code": "INR", "wallet_type": "upi_l"}),
-    )
-    .await;
-    h.wait_balance(label, "INR", &format!("{amount}.00")).await;
-}
-
 fn paytm(amount: &str) -> Value {
     json!({"payment_system": "paytm", "amount": amount, "currency": "INR", "account_number": "+919876543210"})
 }
@@ -73,7 +64,7 @@ async fn users_see_the_methods_for_a_currency_with_the_fields_each_needs() {
 #[tokio::test]
 async fn switches_and_limits_refuse_before_money_moves_and_take_effect_at_once() {
     let h = Harness::start().await;
-    fund(&h, "po-sw", "5000").await;
+    h.fund("po-sw", "5000").await;
     let user = h.user("po-sw");
 
     // Off: not listed, refused, nothing debited.
@@ -209,7 +200,7 @@ async fn a_method_configured_for_the_legacy_request_is_sent_and_settled_as_one()
         config.settings.withdrawal_legacy_systems = ["paytm".to_string()].into();
     })
     .await;
-    fund(&h, "po-legacy", "1000").await;
+    h.fund("po-legacy", "1000").await;
     let user = h.user("po-legacy");
     let (_, all) = h.admin(Method::GET, "/v1/admin/payout-methods", None).await;
     let requests: Vec<(&str, &str)> = all["methods"]

@@ -32,15 +32,6 @@ fn imps(amount: &str) -> Value {
     })
 }
 
-async fn fund(h: &Harness, label: &str, amount: &str) {
-    h.sandbox(
-        "/_sandbox/plugin-payments",
-        json!({"label": label, "amount": amount, "currency_code": "INR", "wallet_type": "upi_l"}),
-    )
-    .await;
-    h.wait_balance(label, "INR", &format!("{amount}.00")).await;
-}
-
 async fn fault(h: &Harness, target: &str, mode: &str) {
     h.sandbox(
         "/_sandbox/faults",
@@ -80,7 +71,7 @@ async fn at_gateway(h: &Harness, id: &str) -> Option<Value> {
 #[tokio::test]
 async fn gateway_timeout_then_reconcile_finds_the_postback_and_processes() {
     let h = start().await;
-    fund(&h, "ra", "1000").await;
+    h.fund("ra", "1000").await;
     fault(&h, "/v2/withdrawal/create", "drop_after").await;
     let (status, created) = h
         .user("ra")
@@ -108,7 +99,7 @@ async fn gateway_timeout_then_reconcile_finds_the_postback_and_processes() {
 #[tokio::test]
 async fn an_unknown_withdrawal_is_held_for_an_operator_unless_resending_is_allowed() {
     let h = start().await;
-    fund(&h, "ra", "1000").await;
+    h.fund("ra", "1000").await;
     fault(&h, "/v2/withdrawal/create", "drop").await;
     let (_, created) = h
         .user("ra")
@@ -131,7 +122,7 @@ async fn an_unknown_withdrawal_is_held_for_an_operator_unless_resending_is_allow
 #[tokio::test]
 async fn an_unknown_withdrawal_the_gateway_never_received_is_resent_once_with_the_same_id() {
     let h = start_resending(service::settings::ResendPolicy::AfterNotFound).await;
-    fund(&h, "rb", "1000").await;
+    h.fund("rb", "1000").await;
     fault(&h, "/v2/withdrawal/create", "drop").await;
     let (_, created) = h
         .user("rb")

@@ -15,16 +15,6 @@ fn imps(amount: &str) -> Value {
     })
 }
 
-/// Credits `label` with a payment-window payment (postback from the sandbox).
-async fn fund(h: &Harness, label: &str, amount: &str) {
-    h.sandbox(
-        "/_sandbox/plugin-payments",
-        json!({"label": label, "amount": amount, "currency_code": "INR", "wallet_type": "upi_l"}),
-    )
-    .await;
-    h.wait_balance(label, "INR", &format!("{amount}.00")).await;
-}
-
 async fn wait_withdrawal(h: &Harness, label: &str, id: &str, status: &str) -> Value {
     let mut last = Value::Null;
     for _ in 0..100 {
@@ -42,7 +32,7 @@ async fn wait_withdrawal(h: &Harness, label: &str, id: &str, status: &str) -> Va
 #[tokio::test]
 async fn processed_withdrawal_is_paid_once_and_replays_idempotently() {
     let h = Harness::start().await;
-    fund(&h, "wa", "1000").await;
+    h.fund("wa", "1000").await;
     let user = h.user("wa");
     let (status, created) = user.post("/v1/withdrawals", Some("w-1"), imps("400")).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
@@ -83,7 +73,7 @@ async fn processed_withdrawal_is_paid_once_and_replays_idempotently() {
 #[tokio::test]
 async fn rejected_withdrawal_is_refunded_once() {
     let h = Harness::start().await;
-    fund(&h, "wb", "1000").await;
+    h.fund("wb", "1000").await;
     let (status, created) = h
         .user("wb")
         .post("/v1/withdrawals", Some("w-1"), imps("300"))
@@ -111,7 +101,7 @@ async fn rejected_withdrawal_is_refunded_once() {
 #[tokio::test]
 async fn gateway_insufficient_balance_is_rejected_and_refunded() {
     let h = Harness::start().await;
-    fund(&h, "wc", "1000").await;
+    h.fund("wc", "1000").await;
     h.sandbox(
         "/_sandbox/balances",
         json!([{"wallet_type":"upi_l","currency_code":"INR","amount":"10.00"}]),
@@ -137,7 +127,7 @@ async fn gateway_insufficient_balance_is_rejected_and_refunded() {
 #[tokio::test]
 async fn bad_requests_change_nothing() {
     let h = Harness::start().await;
-    fund(&h, "wd", "100").await;
+    h.fund("wd", "100").await;
     let user = h.user("wd");
     let (status, body) = user.post("/v1/withdrawals", Some("k"), imps("101")).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -181,7 +171,7 @@ async fn bad_requests_change_nothing() {
 #[tokio::test]
 async fn concurrent_retries_of_one_request_debit_and_send_once() {
     let h = Harness::start().await;
-    fund(&h, "we", "1000").await;
+    h.fund("we", "1000").await;
     let user = h.user("we");
     let answers = futures_join(&user).await;
     let ids: std::collections::BTreeSet<String> = answers

@@ -111,6 +111,18 @@ impl Harness {
         body
     }
 
+    /// Credits `label` with `amount` INR (whole rupees) paid in the payment window, and waits
+    /// until the balance shows it (the sandbox's postback is asynchronous).
+    pub async fn fund(&self, label: &str, amount: &str) {
+        self.sandbox(
+            "/_sandbox/plugin-payments",
+            serde_json::json!({"label": label, "amount": amount, "currency_code": "INR", "wallet_type": "upi_l"}),
+        )
+        .await;
+        self.wait_balance(label, "INR", &format!("{amount}.00"))
+            .await;
+    }
+
     /// An admin route as an operator calls it (locally `X-Dev-Admin: 1`; on Lambda IAM).
     pub async fn admin(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Answer {
         let mut req = self

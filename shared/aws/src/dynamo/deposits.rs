@@ -99,11 +99,7 @@ impl DepositStore for DynamoStore {
         status: Option<DepositStatus>,
         page: PageRequest,
     ) -> Result<Page<Deposit>, StoreError> {
-        let scope = keys::HistoryScope {
-            label,
-            list: keys::HistoryList::Deposits,
-            status: status.map(DepositStatus::as_str),
-        };
+        let scope = keys::HistoryScope::deposits(label, status);
         let (items, next) = self.list_history(&scope, &page).await?;
         Ok(Page {
             items: items.iter().map(deposit_from).collect::<Result<_, _>>()?,

@@ -268,11 +268,7 @@ impl WithdrawalStore for DynamoStore {
         status: Option<WithdrawalStatus>,
         page: PageRequest,
     ) -> Result<Page<Withdrawal>, StoreError> {
-        let scope = keys::HistoryScope {
-            label,
-            list: keys::HistoryList::Withdrawals,
-            status: status.map(WithdrawalStatus::as_str),
-        };
+        let scope = keys::HistoryScope::withdrawals(label, status);
         let (items, next) = self.list_history(&scope, &page).await?;
         Ok(Page {
             items: items

@@ -10,6 +10,7 @@ use time::macros::format_description;
 use super::StoreError;
 use crate::ids::{DepositId, Label, WithdrawalId};
 use crate::money::Currency;
+use crate::status::{DepositStatus, WithdrawalStatus};
 
 pub const META: &str = "META";
 pub const OPEN_DEPOSITS: &str = "OPEN#DEPOSIT";
@@ -215,6 +216,26 @@ pub struct HistoryScope<'a> {
     pub list: HistoryList,
     /// The status filter's stored name, `None` for every status.
     pub status: Option<&'static str>,
+}
+
+impl<'a> HistoryScope<'a> {
+    /// `label`'s deposits, of `status` or all.
+    pub fn deposits(label: &'a Label, status: Option<DepositStatus>) -> Self {
+        Self {
+            label,
+            list: HistoryList::Deposits,
+            status: status.map(DepositStatus::as_str),
+        }
+    }
+
+    /// `label`'s withdrawals, of `status` or all.
+    pub fn withdrawals(label: &'a Label, status: Option<WithdrawalStatus>) -> Self {
+        Self {
+            label,
+            list: HistoryList::Withdrawals,
+            status: status.map(WithdrawalStatus::as_str),
+        }
+    }
 }
 
 /// Where a history page ended: the last item's creation time ([`sort_time`]) and id. Histories

@@ -98,6 +98,17 @@ async fn effective(
     Ok((enabled, stored))
 }
 
+/// Every switch an operator set, by payment system (one read).
+async fn stored_switches(deps: &Deps) -> Result<BTreeMap<String, PayoutSwitch>, ApiError> {
+    Ok(deps
+        .store
+        .list_payout_switches()
+        .await?
+        .into_iter()
+        .map(|s| (s.payment_system.clone(), s))
+        .collect())
+}
+
 fn show(d: Decimal, currency: Currency) -> String {
     at_scale(d, currency).to_string()
 }
@@ -117,13 +128,7 @@ fn field_views(rules: &MethodRules) -> Vec<PayoutFieldView> {
 pub async fn list(deps: &Deps, currency: Option<&str>) -> Result<PayoutMethodList, ApiError> {
     let currency = Currency::parse(currency.unwrap_or_default())
         .map_err(|e| ApiError::validation("currency", e.to_string()))?;
-    let stored: BTreeMap<String, PayoutSwitch> = deps
-        .store
-        .list_payout_switches()
-        .await?
-        .into_iter()
-        .map(|s| (s.payment_system.clone(), s))
-        .collect();
+    let stored = stored_switches(deps).await?;
     let methods = rules::METHODS
         .iter()
         .filter(|m| m.currencies.contains(&currency.code()))
@@ -219,13 +224,7 @@ fn view(deps: &Deps, rules: &MethodRules, stored: Option<&PayoutSwitch>) -> Payo
 
 /// `GET /v1/admin/payout-methods`: every method of the table with its switch.
 pub async fn switches(deps: &Deps) -> Result<PayoutSwitches, ApiError> {
-    let stored: BTreeMap<String, PayoutSwitch> = deps
-        .store
-        .list_payout_switches()
-        .await?
-        .into_iter()
-        .map(|s| (s.payment_system.clone(), s))
-        .collect();
+    let stored = stored_switches(deps).await?;
     Ok(PayoutSwitches {
         enabled_by_default: deps.settings.payouts_enabled_by_default,
         methods: rules::METHODS

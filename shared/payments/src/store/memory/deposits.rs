@@ -68,11 +68,7 @@ impl DepositStore for MemoryStore {
         status: Option<DepositStatus>,
         page: PageRequest,
     ) -> Result<Page<Deposit>, StoreError> {
-        let scope = keys::HistoryScope {
-            label,
-            list: keys::HistoryList::Deposits,
-            status: status.map(DepositStatus::as_str),
-        };
+        let scope = keys::HistoryScope::deposits(label, status);
         let st = self.lock();
         let records = st
             .deposits

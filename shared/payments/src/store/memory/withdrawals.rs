@@ -104,11 +104,7 @@ impl WithdrawalStore for MemoryStore {
         status: Option<WithdrawalStatus>,
         page: PageRequest,
     ) -> Result<Page<Withdrawal>, StoreError> {
-        let scope = keys::HistoryScope {
-            label,
-            list: keys::HistoryList::Withdrawals,
-            status: status.map(WithdrawalStatus::as_str),
-        };
+        let scope = keys::HistoryScope::withdrawals(label, status);
         let st = self.lock();
         let records = st
             .withdrawals
