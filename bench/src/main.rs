@@ -199,11 +199,16 @@ async fn bench(args: Args) -> anyhow::Result<()> {
         // Floor, webhook, floor, webhook: drift of the shared server hits both alike.
         eprintln!("postbacks at concurrency {c}: floor / webhook / floor / webhook...");
         let floor = postbacks::floor_load(store.clone(), floor_a.clone(), c).await;
+        let cpu_a = stack.cpu_ns();
         let webhook_run =
             postbacks::http_load(http.clone(), webhook.clone(), web_a.clone(), c).await;
+        let cpu_a = cpu_a.zip(stack.cpu_ns()).map(|(a, b)| b.saturating_sub(a));
         let floor = floor.merge(postbacks::floor_load(store.clone(), floor_b.clone(), c).await);
+        let cpu_b = stack.cpu_ns();
         let webhook_run = webhook_run
             .merge(postbacks::http_load(http.clone(), webhook.clone(), web_b.clone(), c).await);
+        let cpu_b = cpu_b.zip(stack.cpu_ns()).map(|(a, b)| b.saturating_sub(a));
+        let webhook_cpu_ns = cpu_a.zip(cpu_b).map(|(a, b)| a + b);
         let floor_credited = postbacks::count_credited(store.clone(), floor_a).await
             + postbacks::count_credited(store.clone(), floor_b).await;
         let webhook_credited = postbacks::count_credited(store.clone(), web_a).await
@@ -212,10 +217,15 @@ async fn bench(args: Args) -> anyhow::Result<()> {
             concurrency: c,
             webhook: webhook_run,
             webhook_credited,
+            webhook_cpu_ns,
             floor,
             floor_credited,
         });
     }
+
+    eprintln!("DynamoDB requests per postback (in process, counted)...");
+    let requests_per_postback =
+        postbacks::requests_per_postback(&endpoint, &table_name, &keys, scheme, 200).await?;
 
     eprintln!("{} deposits end to end...", args.e2e_runs);
     let e2e = e2e::run(
@@ -246,6 +256,7 @@ async fn bench(args: Args) -> anyhow::Result<()> {
         endpoint,
         table: table_name,
         postbacks: levels,
+        requests_per_postback,
         verify,
         e2e,
         e2e_runs: args.e2e_runs,

@@ -269,6 +269,55 @@ pub async fn count_credited(store: Arc<dyn Store>, payments: Arc<Vec<Payment>>) 
     run.count()
 }
 
+/// DynamoDB requests per webhook postback, by operation: `n` fresh payments applied in
+/// process through the webhook's own path (`service::postbacks::receive`) on a store whose
+/// client counts every request it sends; the deposits' creation is not counted.
+pub async fn requests_per_postback(
+    endpoint: &str,
+    table: &str,
+    keys: &PostbackKeys,
+    scheme: Scheme,
+    n: usize,
+) -> anyhow::Result<Vec<(String, f64)>> {
+    use aws_adapters::dynamo::DynamoStore;
+    use aws_adapters::dynamo::requests::RequestCounter;
+    let counter = RequestCounter::default();
+    let client = DynamoStore::client_counted(Some(endpoint), Some(counter.clone())).await;
+    let store: Arc<dyn Store> = Arc::new(DynamoStore::new(client, table.to_string()));
+    let payments = prepare(store.clone(), keys, scheme, "req", n, 900_000_000_000).await?;
+    // Every payment names its order, so the gateway is never asked: an address nothing
+    // listens on proves it.
+    let gateway = paykassma::client::Client::new(paykassma::client::ClientConfig::new(
+        url::Url::parse("http://127.0.0.1:9/")?,
+        url::Url::parse("http://127.0.0.1:9/")?,
+        paykassma::Secret::new("unused"),
+        paykassma::Secret::new("unused"),
+    ))?;
+    let settings = service::Settings {
+        postback_scheme: scheme,
+        ..service::Settings::default()
+    };
+    let deps = service::Deps::builder(gateway, keys.clone())
+        .settings(settings)
+        .store(store)
+        .build();
+    let before = counter.snapshot();
+    for p in &payments {
+        service::postbacks::receive(&deps, p.body.as_bytes(), None)
+            .await
+            .map_err(|e| anyhow::anyhow!("postback {}: {e}", p.deposit))?;
+    }
+    Ok(counter
+        .snapshot()
+        .into_iter()
+        .map(|(op, total)| {
+            let used = total - before.get(&op).copied().unwrap_or(0);
+            (op, used as f64 / n as f64)
+        })
+        .filter(|(_, per)| *per > 0.0)
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

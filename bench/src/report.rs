@@ -11,6 +11,8 @@ use crate::verify::VerifyReport;
 
 /// Issue 8's targets (reported against, never asserted).
 pub const POSTBACK_P50_MAX_RATIO: f64 = 1.3;
+/// Handler CPU per postback over HTTP (the stack process's CPU / postbacks), milliseconds.
+pub const HANDLER_CPU_MAX_MS: f64 = 0.7;
 pub const VERIFY_MAX_RATIO: f64 = 3.0;
 pub const ZIP_MAX_BYTES: u64 = 8 * 1024 * 1024;
 pub const RSS_MAX_KIB: u64 = 40 * 1024;
@@ -20,6 +22,8 @@ pub struct PostbackLevel {
     pub concurrency: usize,
     pub webhook: Run,
     pub webhook_credited: usize,
+    /// CPU time the stack process used during the webhook runs (all threads), when known.
+    pub webhook_cpu_ns: Option<u64>,
     pub floor: Run,
     pub floor_credited: usize,
 }
@@ -32,6 +36,8 @@ pub struct Report {
     pub endpoint: String,
     pub table: String,
     pub postbacks: Vec<PostbackLevel>,
+    /// DynamoDB requests per webhook postback, by operation (counted in process).
+    pub requests_per_postback: Vec<(String, f64)>,
     pub verify: VerifyReport,
     pub e2e: E2eReport,
     pub e2e_runs: usize,
@@ -114,6 +120,30 @@ impl Report {
                 met(r <= POSTBACK_P50_MAX_RATIO)
             )?;
         }
+        for l in &self.postbacks {
+            if let Some(cpu) = l.webhook_cpu_ns {
+                let n = (l.webhook.count() + l.webhook.errors).max(1) as f64;
+                let per_ms = cpu as f64 / n / 1e6;
+                writeln!(
+                    o,
+                    "| handler CPU per postback <= {HANDLER_CPU_MAX_MS} ms (stack process CPU / postbacks over HTTP), concurrency {} | {per_ms:.3} ms | {} |",
+                    l.concurrency,
+                    met(per_ms <= HANDLER_CPU_MAX_MS)
+                )?;
+            }
+        }
+        let requests = self
+            .requests_per_postback
+            .iter()
+            .map(|(op, n)| format!("{n:.2} {op}"))
+            .collect::<Vec<_>>()
+            .join(" + ");
+        let total: f64 = self.requests_per_postback.iter().map(|(_, n)| n).sum();
+        writeln!(
+            o,
+            "| DynamoDB requests per postback = 1 read + 1 transaction | {requests} | {} |",
+            met((total - 2.0).abs() < 0.01)
+        )?;
         let v = &self.verify;
         let vr = v.check_ns / v.raw_whole_body_ns.max(f64::MIN_POSITIVE);
         writeln!(

@@ -99,6 +99,17 @@ impl StackProcess {
         })
     }
 
+    /// CPU time the child has used so far, all its threads, user and system, in nanoseconds
+    /// (`/proc/<pid>/stat` fields 14 and 15, in clock ticks of 1/100 s, Linux's `USER_HZ`).
+    pub fn cpu_ns(&self) -> Option<u64> {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid)).ok()?;
+        // The command name may hold spaces: fields are counted after its closing parenthesis.
+        let rest = &stat[stat.rfind(')')? + 2..];
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        let ticks = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+        Some(ticks * 10_000_000)
+    }
+
     /// Closes the child's stdin (it stops its stack and exits); kills it if it lingers.
     pub async fn stop(mut self) {
         drop(self.child.stdin.take());
