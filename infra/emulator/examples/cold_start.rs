@@ -19,10 +19,9 @@ async fn main() {
         std::process::exit(2);
     };
     let runs: usize = args.next().and_then(|r| r.parse().ok()).unwrap_or(5);
-    let event: serde_json::Value = serde_json::from_str(include_str!(
-        "../events/apigw-v2-get-balance-no-auth.json"
-    ))
-    .expect("event fixture");
+    let event: serde_json::Value =
+        serde_json::from_str(include_str!("../events/apigw-v2-get-balance-no-auth.json"))
+            .expect("event fixture");
     let env: Vec<(String, String)> = [
         ("TABLE_NAME", "cold-start"),
         ("DYNAMODB_ENDPOINT", "http://127.0.0.1:9"),
