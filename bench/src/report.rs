@@ -319,8 +319,8 @@ impl Report {
         if let Some((path, text)) = &self.emulator {
             writeln!(
                 o,
-                "Each Lambda binary alone under the Runtime API emulator (from `{path}`, written by the emulator test; \
-                 debug builds):\n"
+                "Each Lambda binary alone under the Runtime API emulator (from `{path}`, written by the emulator test, which names \
+                 the binaries it ran: `LAMBDA_BINARY_DIR=target/release` for release builds):\n"
             )?;
             writeln!(o, "{}", text.trim())?;
             writeln!(o)?;
