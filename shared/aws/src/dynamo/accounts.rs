@@ -6,7 +6,7 @@ use payments::Label;
 use payments::store::{AccountStore, Balance, LedgerEntry, Page, PageRequest, StoreError, keys};
 
 use super::DynamoStore;
-use super::items::{balance_from, key, ledger_from, s};
+use super::items::{balance_from, key, ledger_from, page_of, s};
 use super::table::SK;
 use super::tx::values;
 
@@ -43,9 +43,6 @@ impl AccountStore for DynamoStore {
                 SK,
             )
             .await?;
-        Ok(Page {
-            items: items.iter().map(ledger_from).collect::<Result<_, _>>()?,
-            next,
-        })
+        page_of(&items, next, ledger_from)
     }
 }

@@ -14,7 +14,7 @@ use payments::store::{
 use rust_decimal::Decimal;
 
 use super::DynamoStore;
-use super::items::{Item, Reader, key, n, s, t};
+use super::items::{Item, Reader, key, n, page_of, s, t};
 use super::table::{GSI1PK, GSI1SK};
 use super::tx::backend;
 
@@ -172,10 +172,7 @@ impl AttentionStore for DynamoStore {
         let (items, next) = self
             .list_open(keys::OPEN_ATTENTION, keys::attention_pk, far, page)
             .await?;
-        Ok(Page {
-            items: items.iter().map(from_item).collect::<Result<_, _>>()?,
-            next,
-        })
+        page_of(&items, next, from_item)
     }
 
     async fn close_attention(

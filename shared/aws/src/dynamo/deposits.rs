@@ -10,7 +10,7 @@ use payments::{DepositId, DepositStatus, Label};
 use time::OffsetDateTime;
 
 use super::DynamoStore;
-use super::items::{deposit_from, deposit_item, n, s};
+use super::items::{deposit_from, deposit_item, n, page_of, s};
 use super::tx::StatusMove;
 
 impl DynamoStore {
@@ -101,10 +101,7 @@ impl DepositStore for DynamoStore {
     ) -> Result<Page<Deposit>, StoreError> {
         let scope = keys::HistoryScope::deposits(label, status);
         let (items, next) = self.list_history(&scope, &page).await?;
-        Ok(Page {
-            items: items.iter().map(deposit_from).collect::<Result<_, _>>()?,
-            next,
-        })
+        page_of(&items, next, deposit_from)
     }
 
     fn open_shards(&self) -> keys::OpenShards {
@@ -120,9 +117,6 @@ impl DepositStore for DynamoStore {
         let pk_of = |id: &str| format!("DEPOSIT#{id}");
         let partition = keys::open_pk(keys::OPEN_DEPOSITS, shard);
         let (items, next) = self.list_open(&partition, pk_of, older_than, &page).await?;
-        Ok(Page {
-            items: items.iter().map(deposit_from).collect::<Result<_, _>>()?,
-            next,
-        })
+        page_of(&items, next, deposit_from)
     }
 }

@@ -13,13 +13,25 @@ use payments::money::{Currency, Money, at_scale};
 use payments::store::keys::OpenShards;
 use payments::store::keys::{self, META};
 use payments::store::{
-    Balance, Deposit, EntryKind, IdempotencyRecord, LedgerEntry, MethodSwitch, PayoutLimit,
+    Balance, Deposit, EntryKind, IdempotencyRecord, LedgerEntry, MethodSwitch, Page, PayoutLimit,
     PayoutSwitch, PostbackKind, PostbackRecord, Resolution, ResolutionOutcome, StoreError,
     UnbookedPostback, UnbookedState, Withdrawal,
 };
 use payments::{DepositId, DepositStatus, Label, WithdrawalId, WithdrawalStatus};
 
 pub type Item = HashMap<String, AttributeValue>;
+
+/// One page of a query, its items decoded into records; `next` passes through.
+pub fn page_of<T>(
+    items: &[Item],
+    next: Option<String>,
+    decode: impl Fn(&Item) -> Result<T, StoreError>,
+) -> Result<Page<T>, StoreError> {
+    Ok(Page {
+        items: items.iter().map(decode).collect::<Result<_, _>>()?,
+        next,
+    })
+}
 
 pub fn s(v: impl Into<String>) -> AttributeValue {
     AttributeValue::S(v.into())

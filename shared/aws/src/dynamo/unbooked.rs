@@ -8,7 +8,7 @@ use payments::store::{
 };
 
 use super::DynamoStore;
-use super::items::{resolution_attrs, unbooked_from, unbooked_item};
+use super::items::{page_of, resolution_attrs, unbooked_from, unbooked_item};
 use super::tx::StatusMove;
 
 #[async_trait]
@@ -41,10 +41,7 @@ impl UnbookedStore for DynamoStore {
         let (items, next) = self
             .list_open(keys::OPEN_UNBOOKED, keys::unbooked_pk, far, page)
             .await?;
-        Ok(Page {
-            items: items.iter().map(unbooked_from).collect::<Result<_, _>>()?,
-            next,
-        })
+        page_of(&items, next, unbooked_from)
     }
 
     async fn close_unbooked(

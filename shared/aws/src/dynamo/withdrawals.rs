@@ -13,7 +13,7 @@ use payments::{Label, StateMachine, WithdrawalId, WithdrawalStatus};
 use time::OffsetDateTime;
 
 use super::DynamoStore;
-use super::items::{key, ledger_item, n, s, t, withdrawal_from, withdrawal_item};
+use super::items::{key, ledger_item, n, page_of, s, t, withdrawal_from, withdrawal_item};
 use super::tx::{MAX_ATTEMPTS, StatusMove, TxError, backoff, names, request_token, values};
 
 impl DynamoStore {
@@ -270,13 +270,7 @@ impl WithdrawalStore for DynamoStore {
     ) -> Result<Page<Withdrawal>, StoreError> {
         let scope = keys::HistoryScope::withdrawals(label, status);
         let (items, next) = self.list_history(&scope, &page).await?;
-        Ok(Page {
-            items: items
-                .iter()
-                .map(withdrawal_from)
-                .collect::<Result<_, _>>()?,
-            next,
-        })
+        page_of(&items, next, withdrawal_from)
     }
 
     async fn list_open_withdrawals(
@@ -288,12 +282,6 @@ impl WithdrawalStore for DynamoStore {
         let pk_of = |id: &str| format!("WITHDRAWAL#{id}");
         let partition = keys::open_pk(keys::OPEN_WITHDRAWALS, shard);
         let (items, next) = self.list_open(&partition, pk_of, older_than, &page).await?;
-        Ok(Page {
-            items: items
-                .iter()
-                .map(withdrawal_from)
-                .collect::<Result<_, _>>()?,
-            next,
-        })
+        page_of(&items, next, withdrawal_from)
     }
 }
