@@ -148,13 +148,32 @@ impl Canonical<'_> {
         }
     }
 
-    fn object(&mut self) -> Option<()> {
+    /// Copies the opening bracket; true when `close` follows at once (the container is empty,
+    /// and copied whole).
+    fn open_empty(&mut self, open: u8, close: u8) -> bool {
         self.i += 1;
-        self.out.push(b'{');
+        self.out.push(open);
         self.skip_ws();
-        if self.s.get(self.i) == Some(&b'}') {
+        if self.s.get(self.i) == Some(&close) {
             self.i += 1;
-            self.out.push(b'}');
+            self.out.push(close);
+            return true;
+        }
+        false
+    }
+
+    /// After a member: copies the `,` (true: another member follows) or the closing bracket
+    /// (false). The walk checked the grammar, so whatever is not `,` is `close`.
+    fn next_member(&mut self, close: u8) -> Option<bool> {
+        self.skip_ws();
+        let more = *self.s.get(self.i)? == b',';
+        self.i += 1;
+        self.out.push(if more { b',' } else { close });
+        Some(more)
+    }
+
+    fn object(&mut self) -> Option<()> {
+        if self.open_empty(b'{', b'}') {
             return Some(());
         }
         // The keys as printed (ranges of `out`): printed text is canonical, so equal keys
@@ -174,43 +193,20 @@ impl Canonical<'_> {
             self.i += 1; // ':'
             self.out.push(b':');
             self.value()?;
-            self.skip_ws();
-            match *self.s.get(self.i)? {
-                b',' => {
-                    self.i += 1;
-                    self.out.push(b',');
-                }
-                _ => {
-                    self.i += 1; // '}'
-                    self.out.push(b'}');
-                    return Some(());
-                }
+            if !self.next_member(b'}')? {
+                return Some(());
             }
         }
     }
 
     fn array(&mut self) -> Option<()> {
-        self.i += 1;
-        self.out.push(b'[');
-        self.skip_ws();
-        if self.s.get(self.i) == Some(&b']') {
-            self.i += 1;
-            self.out.push(b']');
+        if self.open_empty(b'[', b']') {
             return Some(());
         }
         loop {
             self.value()?;
-            self.skip_ws();
-            match *self.s.get(self.i)? {
-                b',' => {
-                    self.i += 1;
-                    self.out.push(b',');
-                }
-                _ => {
-                    self.i += 1; // ']'
-                    self.out.push(b']');
-                    return Some(());
-                }
+            if !self.next_member(b']')? {
+                return Some(());
             }
         }
     }
