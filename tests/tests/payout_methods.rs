@@ -224,17 +224,9 @@ async fn a_method_configured_for_the_legacy_request_is_sent_and_settled_as_one()
     // The sandbox took it as the legacy request (signature checked), with the number
     // without +91 as the recipient.
     let seen = h
-        .http
-        .get(format!(
-            "{}/_sandbox/withdrawals/{id}",
-            h.stack.sandbox_url()
-        ))
-        .send()
+        .sandbox_withdrawal(&id)
         .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap();
+        .expect("the sandbox received it");
     assert_eq!(seen["legacy"], true, "{seen}");
     assert_eq!(seen["account_number"], "9876543210", "{seen}");
     assert_eq!(seen["amount"], "300", "{seen}");

@@ -52,22 +52,6 @@ async fn withdrawal_status(h: &Harness, label: &str, id: &str) -> String {
     body["status"].as_str().unwrap().to_string()
 }
 
-async fn at_gateway(h: &Harness, id: &str) -> Option<Value> {
-    let resp = h
-        .http
-        .get(format!(
-            "{}/_sandbox/withdrawals/{id}",
-            h.stack.sandbox_url()
-        ))
-        .send()
-        .await
-        .unwrap();
-    if resp.status() != 200 {
-        return None;
-    }
-    Some(resp.json().await.unwrap())
-}
-
 #[tokio::test]
 async fn gateway_timeout_then_reconcile_finds_the_postback_and_processes() {
     let h = start().await;
@@ -112,7 +96,7 @@ async fn an_unknown_withdrawal_is_held_for_an_operator_unless_resending_is_allow
         assert_eq!(s.count("withdrawal_needs_attention"), 1, "{:?}", s.counts);
     }
     assert!(
-        at_gateway(&h, &id).await.is_none(),
+        h.sandbox_withdrawal(&id).await.is_none(),
         "never re-sent by default"
     );
     assert_eq!(withdrawal_status(&h, "ra", &id).await, "unknown");
@@ -130,14 +114,17 @@ async fn an_unknown_withdrawal_the_gateway_never_received_is_resent_once_with_th
         .await;
     assert_eq!(created["status"], "unknown", "{created}");
     let id = created["id"].as_str().unwrap().to_string();
-    assert!(at_gateway(&h, &id).await.is_none(), "never received");
+    assert!(h.sandbox_withdrawal(&id).await.is_none(), "never received");
 
     // The first "not found" is only noted; the second (a grace later) allows the re-send.
     let s = run(&h).await;
     assert_eq!(s.count("withdrawal_not_found_once"), 1, "{:?}", s.counts);
     let s = run(&h).await;
     assert_eq!(s.count("withdrawal_resent"), 1, "{:?}", s.counts);
-    let sent = at_gateway(&h, &id).await.expect("re-sent with the same id");
+    let sent = h
+        .sandbox_withdrawal(&id)
+        .await
+        .expect("re-sent with the same id");
     assert_eq!(sent["amount"], "250", "{sent}");
     assert_eq!(sent["withdrawal_id"], id.as_str());
     assert_eq!(withdrawal_status(&h, "rb", &id).await, "submitted");

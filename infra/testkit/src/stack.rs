@@ -111,6 +111,23 @@ impl Harness {
         body
     }
 
+    /// The withdrawal request the sandbox received under our id, or `None` where it received none.
+    pub async fn sandbox_withdrawal(&self, id: &str) -> Option<Value> {
+        let resp = self
+            .http
+            .get(format!(
+                "{}/_sandbox/withdrawals/{id}",
+                self.stack.sandbox_url()
+            ))
+            .send()
+            .await
+            .expect("sandbox reachable");
+        if resp.status() != 200 {
+            return None;
+        }
+        Some(resp.json().await.expect("sandbox answers JSON"))
+    }
+
     /// Credits `label` with `amount` INR (whole rupees) paid in the payment window, and waits
     /// until the balance shows it (the sandbox's postback is asynchronous).
     pub async fn fund(&self, label: &str, amount: &str) {
