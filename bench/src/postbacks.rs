@@ -36,15 +36,15 @@ pub struct Payment {
     pub credit: DepositCredit,
 }
 
-fn s(v: &str) -> PhpValue {
+fn s(v: &str) -> PhpValue<'static> {
     PhpValue::string(v)
 }
 
-fn obj(fields: Vec<(&str, PhpValue)>) -> PhpValue {
+fn obj(fields: Vec<(&str, PhpValue<'static>)>) -> PhpValue<'static> {
     PhpValue::Map(
         fields
             .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
+            .map(|(k, v)| (k.to_string().into(), v))
             .collect(),
     )
 }

@@ -56,20 +56,20 @@ fn signed_with(keys: &PostbackKeys, order: &str, tx: &str) -> String {
         ("plugin_custom_order_id".into(), PhpValue::string(order)),
     ]);
     let body = vec![
-        ("wallet_type".to_string(), PhpValue::string("upi_l")),
-        ("amount".to_string(), PhpValue::int(250)),
-        ("currency_code".to_string(), PhpValue::string("INR")),
-        ("label".to_string(), PhpValue::string("bob")),
-        ("direction".to_string(), PhpValue::string("ingoing")),
+        ("wallet_type".into(), PhpValue::string("upi_l")),
+        ("amount".into(), PhpValue::int(250)),
+        ("currency_code".into(), PhpValue::string("INR")),
+        ("label".into(), PhpValue::string("bob")),
+        ("direction".into(), PhpValue::string("ingoing")),
         (
-            "created_datetime".to_string(),
+            "created_datetime".into(),
             PhpValue::string("2026-11-23 20:00:00"),
         ),
         (
-            "access_key".to_string(),
+            "access_key".into(),
             PhpValue::string(keys.access_key.expose()),
         ),
-        ("additional_data".to_string(), PhpValue::List(vec![entry])),
+        ("additional_data".into(), PhpValue::List(vec![entry])),
     ];
     sign_postback_body(keys, Scheme::Postback, &PhpValue::Map(body)).unwrap()
 }

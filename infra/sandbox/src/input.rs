@@ -18,7 +18,7 @@ pub fn human(field: &str) -> String {
 
 /// A query string as PHP's `$_GET`: `a[]=x&a[]=y` and `a[0]=x` become lists, a repeated plain
 /// key keeps the last value.
-pub fn query_to_php(query: &str) -> PhpValue {
+pub fn query_to_php(query: &str) -> PhpValue<'static> {
     let mut out = PhpValue::Map(Vec::new());
     for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
         let (name, is_array) = match k.find('[') {
@@ -30,33 +30,33 @@ pub fn query_to_php(query: &str) -> PhpValue {
                 Some(PhpValue::List(items)) => items,
                 _ => Vec::new(),
             };
-            list.push(PhpValue::String(v.into_owned()));
+            list.push(PhpValue::string(v.into_owned()));
             out.insert(name, PhpValue::List(list));
         } else {
-            out.insert(name, PhpValue::String(v.into_owned()));
+            out.insert(name, PhpValue::string(v.into_owned()));
         }
     }
     out
 }
 
 /// Trims every string in a tree (Laravel's TrimStrings middleware).
-pub fn trim_strings(v: &PhpValue) -> PhpValue {
+pub fn trim_strings(v: &PhpValue) -> PhpValue<'static> {
     match v {
-        PhpValue::String(s) => PhpValue::String(s.trim().to_string()),
+        PhpValue::String(s) => PhpValue::string(s.trim().to_string()),
         PhpValue::List(items) => PhpValue::List(items.iter().map(trim_strings).collect()),
         PhpValue::Map(entries) => PhpValue::Map(
             entries
                 .iter()
-                .map(|(k, v)| (k.clone(), trim_strings(v)))
+                .map(|(k, v)| (k.to_string().into(), trim_strings(v)))
                 .collect(),
         ),
-        other => other.clone(),
+        other => other.clone().into_owned(),
     }
 }
 
 /// A request's fields with the errors found so far.
 pub struct Input<'a> {
-    data: &'a PhpValue,
+    data: &'a PhpValue<'a>,
     pub errors: FieldErrors,
 }
 
@@ -69,7 +69,7 @@ pub enum Len {
 }
 
 impl<'a> Input<'a> {
-    pub fn new(data: &'a PhpValue) -> Self {
+    pub fn new(data: &'a PhpValue<'a>) -> Self {
         Self {
             data,
             errors: FieldErrors::default(),
@@ -77,7 +77,7 @@ impl<'a> Input<'a> {
     }
 
     /// The value at `name` (dotted for nested objects), `None` when missing, null or empty.
-    pub fn raw(&self, name: &str) -> Option<&'a PhpValue> {
+    pub fn raw(&self, name: &str) -> Option<&'a PhpValue<'a>> {
         let mut cur = self.data;
         for part in name.split('.') {
             cur = cur.get(part)?;

@@ -11,7 +11,7 @@ use crate::reply::{obj, s};
 use crate::state::{Credit, Direction, StoredPostback, Withdrawal};
 
 /// One deposit entry of `additional_data`.
-pub fn deposit_entry(c: &Credit, stockpiling_id: i64) -> PhpValue {
+pub fn deposit_entry(c: &Credit, stockpiling_id: i64) -> PhpValue<'static> {
     obj([
         ("activated_datetime", s(c.activated_datetime.as_str())),
         ("exchanger_identifier", s(c.exchanger_identifier.as_str())),
@@ -39,7 +39,7 @@ pub fn deposit_entry(c: &Credit, stockpiling_id: i64) -> PhpValue {
 }
 
 /// The single entry of a withdrawal postback.
-pub fn withdrawal_entry(w: &Withdrawal) -> PhpValue {
+pub fn withdrawal_entry(w: &Withdrawal) -> PhpValue<'static> {
     let opt = |v: &Option<String>| v.as_deref().map(s).unwrap_or(PhpValue::Null);
     obj([
         ("activated_datetime", s("")),
@@ -82,7 +82,7 @@ pub fn build(
     config: &SandboxConfig,
     id: u64,
     header: Header<'_>,
-    entries: Vec<PhpValue>,
+    entries: Vec<PhpValue<'static>>,
 ) -> Result<StoredPostback, SignError> {
     let direction = match header.direction {
         Direction::Ingoing => "ingoing",
@@ -100,7 +100,7 @@ pub fn build(
         (
             "converted_amount",
             PhpValue::Map(vec![(
-                header.currency_code.to_string(),
+                header.currency_code.to_string().into(),
                 PhpValue::decimal(header.amount),
             )]),
         ),

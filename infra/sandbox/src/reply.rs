@@ -7,22 +7,24 @@ use paykassma::php::{self, JsonFlags, PhpValue};
 use rust_decimal::Decimal;
 
 /// An object with keys in the given order.
-pub fn obj<const N: usize>(fields: [(&str, PhpValue); N]) -> PhpValue {
+pub fn obj<const N: usize>(fields: [(&str, PhpValue<'static>); N]) -> PhpValue<'static> {
     PhpValue::Map(
         fields
             .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
+            .map(|(k, v)| (k.to_string().into(), v))
             .collect(),
     )
 }
 
-pub fn s(text: impl Into<String>) -> PhpValue {
-    PhpValue::String(text.into())
+pub fn s(text: impl Into<String>) -> PhpValue<'static> {
+    PhpValue::string(text)
 }
 
 /// A decimal as a JSON number keeping its scale (`-324324.00`), as the balance endpoint shows.
-pub fn number_text(d: Decimal) -> PhpValue {
-    php::parse(d.to_string().as_bytes()).unwrap_or_else(|_| PhpValue::decimal(d))
+pub fn number_text(d: Decimal) -> PhpValue<'static> {
+    php::parse(d.to_string().as_bytes())
+        .map(PhpValue::into_owned)
+        .unwrap_or_else(|_| PhpValue::decimal(d))
 }
 
 /// A JSON body with the given status.
@@ -55,13 +57,13 @@ impl FieldErrors {
         self.0.is_empty()
     }
 
-    fn to_php(&self) -> PhpValue {
+    fn to_php(&self) -> PhpValue<'static> {
         PhpValue::Map(
             self.0
                 .iter()
                 .map(|(f, msgs)| {
                     (
-                        f.clone(),
+                        f.clone().into(),
                         PhpValue::List(msgs.iter().map(|m| s(m.as_str())).collect()),
                     )
                 })
@@ -90,7 +92,7 @@ impl Fail {
         Self::Fields(e)
     }
 
-    pub fn body(&self) -> PhpValue {
+    pub fn body(&self) -> PhpValue<'static> {
         let message = match self {
             Self::Message(m) => s(m.as_str()),
             Self::Fields(f) => f.to_php(),
@@ -133,7 +135,7 @@ pub fn not_found(newer: bool) -> Response {
 }
 
 /// The newer success envelope: `{"status":"success","message":"","code":20000,"data":...}`.
-pub fn success(data: PhpValue, paginate: Option<PhpValue>) -> PhpValue {
+pub fn success(data: PhpValue<'static>, paginate: Option<PhpValue<'static>>) -> PhpValue<'static> {
     let mut body = obj([
         ("status", s("success")),
         ("message", s("")),

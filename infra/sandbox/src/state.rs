@@ -155,7 +155,7 @@ pub struct StoredPostback {
     pub id: u64,
     pub direction: Direction,
     /// The body as the lookup endpoints show it: no `signature`, no `access_key`.
-    pub lookup_body: PhpValue,
+    pub lookup_body: PhpValue<'static>,
     /// The exact signed text that is delivered.
     pub text: String,
     pub custom_ids: Vec<String>,

@@ -164,13 +164,14 @@ impl Env {
     }
 
     /// Postbacks received so far, verified with the sandbox's keys.
-    pub fn verified(&self, scheme: Scheme) -> Vec<PhpValue> {
+    pub fn verified(&self, scheme: Scheme) -> Vec<PhpValue<'static>> {
         self.receiver
             .bodies()
             .iter()
             .map(|b| {
                 verify_postback(b, &self.sandbox.config().postback_keys, scheme)
                     .expect("postback verifies")
+                    .into_owned()
             })
             .collect()
     }
@@ -181,7 +182,7 @@ pub fn sign_withdrawal(key: &str, body: &Value) -> String {
     let text = serde_json::to_string(body).unwrap();
     let mut v = paykassma::php::parse(text.as_bytes()).unwrap();
     let sig = request_signature(&paykassma::Secret::new(key), &v).unwrap();
-    v.insert("signature", PhpValue::String(sig));
+    v.insert("signature", PhpValue::string(sig));
     paykassma::php::encode(&v, paykassma::php::JsonFlags::UNESCAPED)
 }
 
@@ -194,7 +195,7 @@ pub async fn decode(resp: reqwest::Response) -> (u16, Value) {
 }
 
 /// The first `additional_data` entry of a postback.
-pub fn entry(pb: &PhpValue) -> &PhpValue {
+pub fn entry<'v, 'a>(pb: &'v PhpValue<'a>) -> &'v PhpValue<'a> {
     match pb.get("additional_data") {
         Some(PhpValue::List(items)) => &items[0],
         other => panic!("no additional_data: {other:?}"),

@@ -105,7 +105,7 @@ fn text(v: Option<&PhpValue>) -> Option<String> {
     match v? {
         PhpValue::Null => None,
         PhpValue::String(s) if s.is_empty() => None,
-        PhpValue::String(s) => Some(s.clone()),
+        PhpValue::String(s) => Some(s.to_string()),
         PhpValue::Number(n) => Some(n.as_str().to_string()),
         other @ PhpValue::Bool(_) => Some(php_string(other)),
         PhpValue::List(_) | PhpValue::Map(_) => None,
@@ -200,7 +200,7 @@ impl Postback {
         let converted_amount = match v.get("converted_amount") {
             Some(PhpValue::Map(entries)) => entries
                 .iter()
-                .filter_map(|(k, a)| decimal_from_php(a).map(|d| (k.clone(), d)))
+                .filter_map(|(k, a)| decimal_from_php(a).map(|d| (k.to_string(), d)))
                 .collect(),
             _ => Vec::new(),
         };

@@ -112,7 +112,7 @@ pub fn sign_request_body(private_key: &Secret, data: &PhpValue) -> Result<String
     let mut data = data.clone();
     data.remove("signature");
     let sig = request_signature(private_key, &data)?;
-    data.insert("signature", PhpValue::String(sig));
+    data.insert("signature", PhpValue::string(sig));
     Ok(php::encode(&data, JsonFlags::UNESCAPED))
 }
 
@@ -156,17 +156,17 @@ pub fn sign_postback_body(
         ),
         Scheme::Request => request_signature(&keys.private_key, &unsigned)?,
     };
-    fields.insert(0, ("signature".to_string(), PhpValue::String(sig)));
+    fields.insert(0, ("signature".into(), PhpValue::string(sig)));
     Ok(php::encode(&PhpValue::Map(fields), JsonFlags::DEFAULT))
 }
 
 /// Verifies a postback from its raw body bytes and returns the decoded body
 /// ([`check_postback_signature`], then one parse).
-pub fn verify_postback(
-    raw: &[u8],
+pub fn verify_postback<'r>(
+    raw: &'r [u8],
     keys: &PostbackKeys,
     scheme: Scheme,
-) -> Result<PhpValue, VerifyError> {
+) -> Result<PhpValue<'r>, VerifyError> {
     check_postback_signature(raw, keys, scheme)?;
     php::parse(raw).map_err(|e| VerifyError::Malformed(e.to_string()))
 }
@@ -213,7 +213,9 @@ pub fn check_postback_signature(
         }
     })
     .map_err(malformed)?;
-    let decode = |v: &[u8]| php::parse(v).map_err(malformed);
+    fn decode(v: &[u8]) -> Result<PhpValue<'_>, VerifyError> {
+        php::parse(v).map_err(|e| VerifyError::Malformed(e.to_string()))
+    }
     let received = received_signature(signature.map(decode).transpose()?.as_ref())?;
     match access_key.map(decode).transpose()? {
         Some(PhpValue::String(k)) if keys.access_key.ct_eq(&k) => {}

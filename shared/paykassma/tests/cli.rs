@@ -148,7 +148,7 @@ fn keys() -> PostbackKeys {
     }
 }
 
-fn postback_body() -> PhpValue {
+fn postback_body() -> PhpValue<'static> {
     php::parse(
         format!(
             r#"{{"wallet_type":"upi_l","amount":700,"currency_code":"INR","label":"55","converted_amount":{{"USD":8.43}},"direction":"ingoing","created_datetime":"2026-11-23 21:00:00","access_key":"{ACCESS}","additional_data":[{{"activated_datetime":"2026-11-23 21:00:00","comment":"paid via https://x/y é","amount":"700","currency_code":"INR","wallet_type":"upi_l","transaction_id":"321323438267","plugin_custom_order_id":"dep-1"}}]}}"#
@@ -156,6 +156,7 @@ fn postback_body() -> PhpValue {
         .as_bytes(),
     )
     .unwrap()
+    .into_owned()
 }
 
 fn signed(scheme: Scheme) -> String {

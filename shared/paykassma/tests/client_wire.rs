@@ -160,8 +160,8 @@ fn fixture(name: &str) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
-fn parse(text: &str) -> PhpValue {
-    php::parse(text.as_bytes()).unwrap()
+fn parse(text: &str) -> PhpValue<'static> {
+    php::parse(text.as_bytes()).unwrap().into_owned()
 }
 
 fn compact(text: &str) -> String {

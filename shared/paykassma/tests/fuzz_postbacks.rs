@@ -9,6 +9,8 @@
 //! `PROPTEST_CASES=125000 cargo nextest run --release -p paykassma --test fuzz_postbacks`
 //! (8 properties x 125,000 cases).
 
+use std::borrow::Cow;
+
 use paykassma::Secret;
 use paykassma::php::{self, JsonFlags, PhpValue};
 use paykassma::postback::Postback;
@@ -103,7 +105,7 @@ fn key() -> impl Strategy<Value = String> {
     ]
 }
 
-fn leaf() -> impl Strategy<Value = PhpValue> {
+fn leaf() -> impl Strategy<Value = PhpValue<'static>> {
     prop_oneof![
         Just(PhpValue::Null),
         any::<bool>().prop_map(PhpValue::Bool),
@@ -115,15 +117,15 @@ fn leaf() -> impl Strategy<Value = PhpValue> {
     ]
 }
 
-fn value() -> impl Strategy<Value = PhpValue> {
+fn value() -> impl Strategy<Value = PhpValue<'static>> {
     leaf().prop_recursive(4, 48, 6, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..6).prop_map(PhpValue::List),
             prop::collection::vec((key(), inner), 0..6).prop_map(|entries| {
-                let mut out: Vec<(String, PhpValue)> = Vec::new();
+                let mut out: Vec<(Cow<'static, str>, PhpValue)> = Vec::new();
                 for (k, v) in entries {
                     if !out.iter().any(|(have, _)| *have == k) {
-                        out.push((k, v));
+                        out.push((k.into(), v));
                     }
                 }
                 PhpValue::Map(out)
@@ -133,7 +135,7 @@ fn value() -> impl Strategy<Value = PhpValue> {
 }
 
 /// A postback as the gateway builds it (unsigned), with a generated amount and ids.
-fn postback_body() -> impl Strategy<Value = (PhpValue, Decimal, String)> {
+fn postback_body() -> impl Strategy<Value = (PhpValue<'static>, Decimal, String)> {
     (
         1i64..100_000_000,
         "[a-zA-Z0-9]{1,20}",

@@ -64,12 +64,14 @@ fn rnd_string(rng: &mut StdRng) -> String {
         .collect()
 }
 
-fn raw_number(text: &str) -> PhpValue {
-    php::parse(text.as_bytes()).expect("number text")
+fn raw_number(text: &str) -> PhpValue<'static> {
+    php::parse(text.as_bytes())
+        .expect("number text")
+        .into_owned()
 }
 
-fn edge_scalar(rng: &mut StdRng, allow_big_ints: bool) -> PhpValue {
-    let edges: &[fn() -> PhpValue] = &[
+fn edge_scalar(rng: &mut StdRng, allow_big_ints: bool) -> PhpValue<'static> {
+    let edges: &[fn() -> PhpValue<'static>] = &[
         || PhpValue::float(0.1 + 0.2),
         || PhpValue::float(762.0),
         || PhpValue::float(1e20),
@@ -106,7 +108,7 @@ fn edge_scalar(rng: &mut StdRng, allow_big_ints: bool) -> PhpValue {
     }
 }
 
-fn rnd_scalar(rng: &mut StdRng, allow_big_ints: bool) -> PhpValue {
+fn rnd_scalar(rng: &mut StdRng, allow_big_ints: bool) -> PhpValue<'static> {
     match rng.random_range(0..13) {
         0 => PhpValue::int(rng.random_range(-1_000_000..1_000_000)),
         1 => PhpValue::int(rng.random()),
@@ -119,7 +121,7 @@ fn rnd_scalar(rng: &mut StdRng, allow_big_ints: bool) -> PhpValue {
         5 | 6 => edge_scalar(rng, allow_big_ints),
         7 => PhpValue::Bool(rng.random()),
         8 => PhpValue::Null,
-        _ => PhpValue::String(rnd_string(rng)),
+        _ => PhpValue::string(rnd_string(rng)),
     }
 }
 
@@ -139,7 +141,7 @@ fn rnd_key(rng: &mut StdRng, numeric_allowed: bool) -> String {
     k
 }
 
-fn rnd_value(rng: &mut StdRng, depth: usize, allow_big_ints: bool) -> PhpValue {
+fn rnd_value(rng: &mut StdRng, depth: usize, allow_big_ints: bool) -> PhpValue<'static> {
     match rng.random_range(0..10) {
         0 if depth < 3 => PhpValue::List(
             (0..rng.random_range(0..5))
@@ -199,7 +201,7 @@ fn rust_signs_requests_and_php_agrees() {
     let mut input = String::new();
     for c in 0..CASES {
         let mut data = PhpValue::Map(vec![(
-            rnd_key(&mut rng, false),
+            rnd_key(&mut rng, false).into(),
             rnd_value(&mut rng, 0, true),
         )]);
         for _ in 0..rng.random_range(0..8) {
@@ -308,14 +310,14 @@ fn php_signs_postbacks_and_rust_verifies_from_escaped_bodies() {
     );
 }
 
-fn rnd_entry(rng: &mut StdRng) -> PhpValue {
+fn rnd_entry(rng: &mut StdRng) -> PhpValue<'static> {
     let mut e = PhpValue::Map(vec![]);
     e.insert(
         "activated_datetime",
         PhpValue::string("2023-08-15 21:29:01"),
     );
-    e.insert("exchanger_identifier", PhpValue::String(rnd_string(rng)));
-    e.insert("comment", PhpValue::String(rnd_string(rng)));
+    e.insert("exchanger_identifier", PhpValue::string(rnd_string(rng)));
+    e.insert("comment", PhpValue::string(rnd_string(rng)));
     e.insert(
         "amount",
         PhpValue::string(format!(
@@ -340,7 +342,7 @@ fn rnd_entry(rng: &mut StdRng) -> PhpValue {
                 .to_string(),
         ),
     );
-    e.insert("plugin_custom_order_id", PhpValue::String(rnd_string(rng)));
+    e.insert("plugin_custom_order_id", PhpValue::string(rnd_string(rng)));
     e.insert("withdrawal_status", PhpValue::Null);
     e.insert(
         "bank_details",
@@ -374,7 +376,7 @@ fn rust_signs_postbacks_and_php_verifies() {
             ("wallet_type".into(), PhpValue::string("upi_l")),
             ("amount".into(), rnd_scalar(&mut rng, false)),
             ("currency_code".into(), PhpValue::string("INR")),
-            ("label".into(), PhpValue::String(rnd_string(&mut rng))),
+            ("label".into(), PhpValue::string(rnd_string(&mut rng))),
             ("direction".into(), PhpValue::string("ingoing")),
             (
                 "access_key".into(),

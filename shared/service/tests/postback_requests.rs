@@ -24,13 +24,13 @@ fn body(order: &str, tx: &str, amount: &str) -> String {
         ("plugin_custom_order_id".into(), PhpValue::string(order)),
     ]);
     let fields = vec![
-        ("wallet_type".to_string(), PhpValue::string("upi_l")),
-        ("amount".to_string(), PhpValue::string(amount)),
-        ("currency_code".to_string(), PhpValue::string("INR")),
-        ("label".to_string(), PhpValue::string("bob")),
-        ("direction".to_string(), PhpValue::string("ingoing")),
-        ("access_key".to_string(), PhpValue::string("access-1")),
-        ("additional_data".to_string(), PhpValue::List(vec![entry])),
+        ("wallet_type".into(), PhpValue::string("upi_l")),
+        ("amount".into(), PhpValue::string(amount)),
+        ("currency_code".into(), PhpValue::string("INR")),
+        ("label".into(), PhpValue::string("bob")),
+        ("direction".into(), PhpValue::string("ingoing")),
+        ("access_key".into(), PhpValue::string("access-1")),
+        ("additional_data".into(), PhpValue::List(vec![entry])),
     ];
     sign_postback_body(&keys(), Scheme::Postback, &PhpValue::Map(fields)).unwrap()
 }

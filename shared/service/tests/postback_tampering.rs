@@ -17,7 +17,7 @@ use rust_decimal::Decimal;
 use service::Deps;
 use testkit::gateway::{keys, offline_deps};
 
-fn entry(order: &str, tx: &str) -> PhpValue {
+fn entry(order: &str, tx: &str) -> PhpValue<'static> {
     PhpValue::Map(vec![
         ("amount".into(), PhpValue::string("250.00")),
         ("currency_code".into(), PhpValue::string("INR")),
@@ -27,7 +27,7 @@ fn entry(order: &str, tx: &str) -> PhpValue {
     ])
 }
 
-fn withdrawal_entry() -> PhpValue {
+fn withdrawal_entry() -> PhpValue<'static> {
     PhpValue::Map(vec![
         ("amount".into(), PhpValue::string("900.00")),
         ("currency_code".into(), PhpValue::string("INR")),
@@ -49,23 +49,17 @@ struct TopLevel {
 
 fn body(top: &TopLevel, entries: Vec<PhpValue>) -> String {
     let fields = vec![
+        ("wallet_type".into(), PhpValue::string(&top.wallet_type)),
+        ("amount".into(), PhpValue::string(&top.amount)),
+        ("currency_code".into(), PhpValue::string(&top.currency_code)),
+        ("label".into(), PhpValue::string(&top.label)),
+        ("direction".into(), PhpValue::string(&top.direction)),
         (
-            "wallet_type".to_string(),
-            PhpValue::string(&top.wallet_type),
-        ),
-        ("amount".to_string(), PhpValue::string(&top.amount)),
-        (
-            "currency_code".to_string(),
-            PhpValue::string(&top.currency_code),
-        ),
-        ("label".to_string(), PhpValue::string(&top.label)),
-        ("direction".to_string(), PhpValue::string(&top.direction)),
-        (
-            "created_datetime".to_string(),
+            "created_datetime".into(),
             PhpValue::string(&top.created_datetime),
         ),
-        ("access_key".to_string(), PhpValue::string("access-1")),
-        ("additional_data".to_string(), PhpValue::List(entries)),
+        ("access_key".into(), PhpValue::string("access-1")),
+        ("additional_data".into(), PhpValue::List(entries)),
     ];
     sign_postback_body(&keys(), Scheme::Postback, &PhpValue::Map(fields)).unwrap()
 }

@@ -97,7 +97,7 @@ pub async fn hash_url(
             st.hashes.insert(hash.clone(), HashRecord { url, expires });
             hashed.push(obj([("order", PhpValue::int(order)), ("url", s(hash))]));
         }
-        urls_out.push((out.to_string(), PhpValue::List(hashed)));
+        urls_out.push((out.to_string().into(), PhpValue::List(hashed)));
     }
     reply::ok(&obj([
         ("status", s("ok")),
@@ -199,7 +199,7 @@ pub async fn available(
             .filter_map(|c| w.limits.get(*c).map(|l| (c.to_string(), l)))
             .map(|(c, l)| {
                 let limit = obj([("min", s(number(l.min))), ("max", s(number(l.max)))]);
-                (c, limit)
+                (c.into(), limit)
             })
             .collect();
         let key = match behaviour.limits_keys {
@@ -210,10 +210,10 @@ pub async fn available(
         };
         // A family shows its first method's limits.
         if !limits.iter().any(|(k, _)| *k == key) {
-            limits.push((key, PhpValue::Map(per_currency)));
+            limits.push((key.into(), PhpValue::Map(per_currency)));
         }
         gif.push((
-            w.wallet_type.clone(),
+            w.wallet_type.clone().into(),
             s(format!("{base}/storage/guide-image/{}.gif", w.wallet_type)),
         ));
     }
@@ -247,7 +247,7 @@ pub async fn images(State(shared): State<SharedRef>) -> Response {
                     s(format!("{base}/storage/guide-image/{}.mp4", w.wallet_type)),
                 ),
             ]);
-            (w.wallet_type.clone(), item)
+            (w.wallet_type.clone().into(), item)
         })
         .collect();
     reply::ok(&reply::success(PhpValue::Map(data), None))

@@ -340,7 +340,7 @@ pub async fn activate(
 }
 
 /// A multipart form as an object of strings; the `screenshot` file is read and noted by size.
-async fn form_input(req: Request) -> Result<PhpValue, String> {
+async fn form_input(req: Request) -> Result<PhpValue<'static>, String> {
     let mut form = Multipart::from_request(req, &())
         .await
         .map_err(|e| e.body_text())?;
@@ -351,11 +351,11 @@ async fn form_input(req: Request) -> Result<PhpValue, String> {
             let bytes = field.bytes().await.map_err(|e| e.body_text())?;
             out.insert(
                 name,
-                PhpValue::String(format!("<file of {} bytes>", bytes.len())),
+                PhpValue::string(format!("<file of {} bytes>", bytes.len())),
             );
         } else {
             let text = field.text().await.map_err(|e| e.body_text())?;
-            out.insert(name, PhpValue::String(text));
+            out.insert(name, PhpValue::string(text));
         }
     }
     Ok(trim_strings(&out))

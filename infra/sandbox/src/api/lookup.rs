@@ -32,7 +32,7 @@ fn kind(input: &mut Input<'_>) -> Option<Kind> {
 fn latest_deposit(
     st: &Store,
     matches: impl Fn(&crate::state::StoredPostback) -> bool,
-) -> Option<&PhpValue> {
+) -> Option<&PhpValue<'static>> {
     st.postbacks
         .iter()
         .rev()
@@ -40,7 +40,7 @@ fn latest_deposit(
         .map(|p| &p.lookup_body)
 }
 
-fn latest_withdrawal<'a>(st: &'a Store, id: &str) -> Option<&'a PhpValue> {
+fn latest_withdrawal<'a>(st: &'a Store, id: &str) -> Option<&'a PhpValue<'static>> {
     st.postbacks
         .iter()
         .rev()
@@ -220,7 +220,7 @@ pub async fn pullpostbacks(
         ("total", PhpValue::int(total as i64)),
         ("limit", PhpValue::int(limit as i64)),
     ]);
-    let data = PhpValue::Map(vec![(list_key.to_string(), PhpValue::List(items))]);
+    let data = PhpValue::Map(vec![(list_key.into(), PhpValue::List(items))]);
     reply::ok(&reply::success(data, Some(paginate)))
 }
 

@@ -63,7 +63,7 @@ fn secret_ok(shared: &SharedRef, query: Option<&str>) -> bool {
 }
 
 /// A JSON body as Laravel reads it: not JSON or not an object means no input at all.
-fn json_input(body: &Bytes) -> PhpValue {
+fn json_input(body: &Bytes) -> PhpValue<'static> {
     match php::parse(body) {
         Ok(v @ PhpValue::Map(_)) => trim_strings(&v),
         _ => PhpValue::Map(Vec::new()),
@@ -72,7 +72,7 @@ fn json_input(body: &Bytes) -> PhpValue {
 
 /// GET input: the query string (PHP arrays) merged with a JSON body when one is sent, as
 /// Laravel's `$request->all()` does. `secret` is not an input field.
-fn get_input(query: Option<&str>, body: &Bytes) -> PhpValue {
+fn get_input(query: Option<&str>, body: &Bytes) -> PhpValue<'static> {
     let mut input = trim_strings(&query_to_php(query.unwrap_or("")));
     input.remove("secret");
     if let PhpValue::Map(entries) = json_input(body) {

@@ -119,7 +119,7 @@ fn legacy_echo(shared: &SharedRef, data: &PhpValue, number: i64) -> Response {
     echo.remove("signature");
     if let Some(PhpValue::Number(n)) = echo.get("wallet_sender") {
         let text = n.as_str().to_string();
-        echo.insert("wallet_sender", PhpValue::String(text));
+        echo.insert("wallet_sender", PhpValue::string(text));
     }
     let now = gateway_now(shared.config.gateway_utc_offset_hours);
     let mut out = PhpValue::Map(vec![("id".into(), PhpValue::int(number))]);
@@ -129,8 +129,8 @@ fn legacy_echo(shared: &SharedRef, data: &PhpValue, number: i64) -> Response {
         }
     }
     out.insert("status", PhpValue::int(1));
-    out.insert("created_at", PhpValue::String(now.clone()));
-    out.insert("updated_at", PhpValue::String(now));
+    out.insert("created_at", PhpValue::string(now.clone()));
+    out.insert("updated_at", PhpValue::string(now));
     reply::ok(&out)
 }
 

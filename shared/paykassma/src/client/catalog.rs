@@ -178,7 +178,7 @@ impl PaymentSystems {
                     .iter()
                     .map(|(cur, l)| {
                         (
-                            cur.clone(),
+                            cur.to_string(),
                             Limit {
                                 min: decimal(l.get("min")),
                                 max: decimal(l.get("max")),
@@ -186,12 +186,12 @@ impl PaymentSystems {
                         )
                     })
                     .collect();
-                (wallet_type.clone(), per_currency)
+                (wallet_type.to_string(), per_currency)
             })
             .collect();
         let gif_guide = entries(holder.get("gif_guide"))
             .iter()
-            .filter_map(|(k, u)| Some((k.clone(), text(Some(u))?)))
+            .filter_map(|(k, u)| Some((k.to_string(), text(Some(u))?)))
             .collect();
         Self {
             currency_data,
@@ -250,7 +250,7 @@ impl Client {
                 .iter()
                 .filter_map(|(k, img)| {
                     Some((
-                        k.clone(),
+                        k.to_string(),
                         WalletTypeImage {
                             id: integer(img.get("id")),
                             url: text(img.get("url"))?,

@@ -110,7 +110,7 @@ pub struct PaymentRequest {
 pub struct PaymentCreated {
     pub redirect_url: Option<String>,
     /// The whole answer, for fields not modelled here.
-    pub raw: PhpValue,
+    pub raw: PhpValue<'static>,
 }
 
 /// Savings of a user for a method (5d).
@@ -332,7 +332,7 @@ impl Client {
             let answer = self
                 .exchange(Method::POST, &path, &Query::new(), json_body(&body), true)
                 .await?;
-            let raw = answer.success()?;
+            let raw = answer.success()?.into_owned();
             Ok(PaymentCreated {
                 redirect_url: find_redirect(&raw),
                 raw,

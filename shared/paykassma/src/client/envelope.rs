@@ -3,6 +3,7 @@
 //! "TEXT" | {"field":["text"]}}` or `{"status":"error","code":30228,"errors":{...},
 //! "error_message":"..."}`), plus the HTTP 404 of a wrong secret.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use super::error::{Error, snippet};
@@ -22,7 +23,7 @@ impl Answer {
     }
 
     /// The body as JSON. A 404 that is not JSON is the wrong-secret answer.
-    pub fn json(&self) -> Result<PhpValue, Error> {
+    pub fn json(&self) -> Result<PhpValue<'_>, Error> {
         match php::parse(&self.body) {
             Ok(v) => Ok(v),
             Err(_) if self.status == 404 => Err(Error::NotFound),
@@ -38,20 +39,20 @@ impl Answer {
     }
 
     /// The `status` field as text (`"ok"`, `"fail"`, ...), when it is a string.
-    pub fn status_field(v: &PhpValue) -> Option<&str> {
+    pub fn status_field<'v>(v: &'v PhpValue<'_>) -> Option<&'v str> {
         v.get("status").and_then(PhpValue::as_str)
     }
 
     /// Parses the body and accepts it when it is a success envelope; turns a refusal into
     /// [`Error::Refused`] and anything else into [`Error::Unreadable`] or
     /// [`Error::NotFound`].
-    pub fn success(&self) -> Result<PhpValue, Error> {
+    pub fn success(&self) -> Result<PhpValue<'_>, Error> {
         let v = self.json()?;
         self.check_success(v)
     }
 
     /// Like [`Answer::success`] on an already parsed body.
-    pub fn check_success(&self, v: PhpValue) -> Result<PhpValue, Error> {
+    pub fn check_success<'v>(&self, v: PhpValue<'v>) -> Result<PhpValue<'v>, Error> {
         match Self::status_field(&v) {
             Some("ok" | "success") if self.is_success() => Ok(v),
             Some("fail" | "error") => Err(self.refusal(&v)),
@@ -108,7 +109,10 @@ impl Answer {
     }
 }
 
-fn collect_fields(map: &[(String, PhpValue)], fields: &mut BTreeMap<String, Vec<String>>) {
+fn collect_fields(
+    map: &[(Cow<'_, str>, PhpValue<'_>)],
+    fields: &mut BTreeMap<String, Vec<String>>,
+) {
     for (field, texts) in map {
         let list: Vec<String> = match texts {
             PhpValue::List(_) | PhpValue::Map(_) => items(Some(texts))
@@ -117,7 +121,7 @@ fn collect_fields(map: &[(String, PhpValue)], fields: &mut BTreeMap<String, Vec<
                 .collect(),
             other => text(Some(other)).into_iter().collect(),
         };
-        fields.entry(field.clone()).or_default().extend(list);
+        fields.entry(field.to_string()).or_default().extend(list);
     }
 }
 

@@ -32,7 +32,7 @@ pub struct HashedUrls {
     pub pending_url: Vec<OrderedUrl>,
 }
 
-fn url_list(urls: &[OrderedUrl]) -> PhpValue {
+fn url_list(urls: &[OrderedUrl]) -> PhpValue<'static> {
     PhpValue::List(
         urls.iter()
             .map(|u| {

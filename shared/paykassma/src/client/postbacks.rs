@@ -70,7 +70,7 @@ pub enum PostbackQuery {
 pub struct FoundPostback {
     pub postback: Postback,
     /// The postback object as received (number text and key order kept).
-    pub raw: PhpValue,
+    pub raw: PhpValue<'static>,
 }
 
 /// What `pullpostbacks` says about one id.
@@ -83,7 +83,7 @@ pub enum PullOutcome {
     },
     /// A postback object we could not read as a postback (kept for the record).
     Malformed {
-        raw: PhpValue,
+        raw: PhpValue<'static>,
         reason: String,
     },
 }
@@ -115,7 +115,7 @@ fn found(answer: &Answer, raw: &PhpValue) -> Result<FoundPostback, Error> {
     match Postback::from_php(raw) {
         Ok(postback) => Ok(FoundPostback {
             postback,
-            raw: raw.clone(),
+            raw: raw.clone().into_owned(),
         }),
         Err(e) => Err(answer.unreadable(format!("the postback cannot be read: {e}"))),
     }
@@ -127,10 +127,10 @@ fn pulled(kind: PullKind, item: &PhpValue) -> Option<PulledPostback> {
         Some(raw @ PhpValue::Map(_)) => match Postback::from_php(raw) {
             Ok(postback) => PullOutcome::Found(Box::new(FoundPostback {
                 postback,
-                raw: raw.clone(),
+                raw: raw.clone().into_owned(),
             })),
             Err(e) => PullOutcome::Malformed {
-                raw: raw.clone(),
+                raw: raw.clone().into_owned(),
                 reason: e.to_string(),
             },
         },

@@ -1,6 +1,8 @@
 //! Lenient readers over a decoded answer: the gateway sends numbers as strings and strings
 //! as numbers, `null` or `""` for "none", and PHP arrays as lists or as objects.
 
+use std::borrow::Cow;
+
 use rust_decimal::Decimal;
 
 use crate::money::decimal_from_php;
@@ -10,7 +12,7 @@ use crate::php::PhpValue;
 /// containers are absent.
 pub(crate) fn text(v: Option<&PhpValue>) -> Option<String> {
     match v? {
-        PhpValue::String(s) if !s.is_empty() => Some(s.clone()),
+        PhpValue::String(s) if !s.is_empty() => Some(s.to_string()),
         PhpValue::Number(n) => Some(n.as_str().to_string()),
         _ => None,
     }
@@ -46,7 +48,7 @@ pub(crate) fn boolean(v: Option<&PhpValue>) -> Option<bool> {
 
 /// The items of a PHP array: a JSON list, or an object's values in order (a PHP array with
 /// non-sequential keys). Anything else has no items.
-pub(crate) fn items(v: Option<&PhpValue>) -> Vec<&PhpValue> {
+pub(crate) fn items<'v, 'a>(v: Option<&'v PhpValue<'a>>) -> Vec<&'v PhpValue<'a>> {
     match v {
         Some(PhpValue::List(items)) => items.iter().collect(),
         Some(PhpValue::Map(entries)) => entries.iter().map(|(_, v)| v).collect(),
@@ -55,7 +57,7 @@ pub(crate) fn items(v: Option<&PhpValue>) -> Vec<&PhpValue> {
 }
 
 /// The entries of a JSON object (none for anything else).
-pub(crate) fn entries(v: Option<&PhpValue>) -> &[(String, PhpValue)] {
+pub(crate) fn entries<'v, 'a>(v: Option<&'v PhpValue<'a>>) -> &'v [(Cow<'a, str>, PhpValue<'a>)] {
     match v {
         Some(PhpValue::Map(entries)) => entries,
         _ => &[],
@@ -64,18 +66,22 @@ pub(crate) fn entries(v: Option<&PhpValue>) -> &[(String, PhpValue)] {
 
 /// An exact JSON number for an amount we send: the decimal's own digits (trailing zeros
 /// dropped), never a trip through `f64`.
-pub(crate) fn exact_number(d: Decimal) -> PhpValue {
+pub(crate) fn exact_number(d: Decimal) -> PhpValue<'static> {
     let text = d.normalize().to_string();
     // Decimal's text is always valid JSON number syntax; the fallback is unreachable.
-    crate::php::parse(text.as_bytes()).unwrap_or_else(|_| PhpValue::decimal(d))
+    crate::php::parse(text.as_bytes())
+        .map(PhpValue::into_owned)
+        .unwrap_or_else(|_| PhpValue::decimal(d))
 }
 
 /// A JSON object from `(key, value)` pairs, skipping absent optional values.
-pub(crate) fn object<const N: usize>(fields: [(&str, Option<PhpValue>); N]) -> PhpValue {
+pub(crate) fn object<const N: usize>(
+    fields: [(&str, Option<PhpValue<'static>>); N],
+) -> PhpValue<'static> {
     PhpValue::Map(
         fields
             .into_iter()
-            .filter_map(|(k, v)| v.map(|v| (k.to_string(), v)))
+            .filter_map(|(k, v)| v.map(|v| (Cow::Owned(k.to_string()), v)))
             .collect(),
     )
 }

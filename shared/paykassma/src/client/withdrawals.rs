@@ -80,15 +80,17 @@ pub struct WithdrawalCreated {
     /// with `id`).
     pub gateway_id: Option<String>,
     /// The whole answer.
-    pub raw: PhpValue,
+    pub raw: PhpValue<'static>,
 }
 
-fn opt(v: &Option<String>) -> Option<PhpValue> {
-    v.clone().map(PhpValue::String)
+fn opt(v: &Option<String>) -> Option<PhpValue<'static>> {
+    v.clone().map(PhpValue::string)
 }
 
 /// A nested object, or nothing when all its fields are absent.
-fn nested<const N: usize>(fields: [(&str, Option<PhpValue>); N]) -> Option<PhpValue> {
+fn nested<const N: usize>(
+    fields: [(&str, Option<PhpValue<'static>>); N],
+) -> Option<PhpValue<'static>> {
     match object(fields) {
         PhpValue::Map(entries) if entries.is_empty() => None,
         v => Some(v),
@@ -170,7 +172,7 @@ impl WithdrawalRequest {
 
     /// The unsigned legacy body, in the order of the documents' table. The account number is
     /// both the recipient wallet and `account_number` (a Paytm number already without +91).
-    pub(crate) fn to_legacy_php(&self) -> Result<PhpValue, Error> {
+    pub(crate) fn to_legacy_php(&self) -> Result<PhpValue<'static>, Error> {
         let amount = self.checked_amount()?;
         let recipient = self.account_number.clone().ok_or_else(|| {
             Error::Request("the legacy withdrawal request needs an account number".into())
@@ -197,7 +199,7 @@ impl WithdrawalRequest {
     }
 
     /// The unsigned body, in the order of the gateway's table.
-    pub(crate) fn to_php(&self) -> Result<PhpValue, Error> {
+    pub(crate) fn to_php(&self) -> Result<PhpValue<'static>, Error> {
         let amount = self.checked_amount()?;
         let payments_details = self.payments_details.as_ref().and_then(|p| {
             nested([
@@ -286,7 +288,8 @@ impl Client {
                 v
             } else {
                 answer.check_success(v)?
-            };
+            }
+            .into_owned();
             let gateway_id =
                 text(raw.get("id")).or_else(|| raw.get("data").and_then(|d| text(d.get("id"))));
             Ok(WithdrawalCreated { gateway_id, raw })

@@ -10,9 +10,34 @@ use super::parse::{MAX_DEPTH, ParseError};
 pub(super) struct Walker<'a> {
     pub(super) s: &'a [u8],
     pub(super) i: usize,
+    /// The whole input as text, when it is valid UTF-8 (checked once, at memory speed): every
+    /// string is then valid too and is not checked again run by run. When it is not, the
+    /// strings are checked one by one, so a refusal names the same place either way.
+    pub(super) text: Option<&'a str>,
+    /// Whether the last string [`Walker::string_span`] read had an escape (else its raw
+    /// text is its value).
+    pub(super) escaped: bool,
 }
 
-impl Walker<'_> {
+impl<'a> Walker<'a> {
+    pub(super) fn new(s: &'a [u8]) -> Self {
+        Self {
+            s,
+            i: 0,
+            text: std::str::from_utf8(s).ok(),
+            escaped: false,
+        }
+    }
+
+    /// `s[start..end]` as text. Callers pass the bounds of a validated number or string run,
+    /// which lie on character boundaries, so `None` only when the input is not UTF-8.
+    pub(super) fn text_of(&self, start: usize, end: usize) -> Option<&'a str> {
+        match self.text {
+            Some(t) => t.get(start..end),
+            None => std::str::from_utf8(self.s.get(start..end)?).ok(),
+        }
+    }
+
     pub(super) fn err(&self, reason: &'static str) -> ParseError {
         ParseError {
             offset: self.i,
@@ -148,9 +173,11 @@ impl Walker<'_> {
     }
 
     pub(super) fn digits(&mut self) {
-        while let Some(b'0'..=b'9') = self.peek() {
-            self.i += 1;
-        }
+        let rest = self.s.get(self.i..).unwrap_or_default();
+        self.i += rest
+            .iter()
+            .position(|b| !b.is_ascii_digit())
+            .unwrap_or(rest.len());
     }
 
     pub(super) fn hex4(&mut self) -> Result<u16, ParseError> {
@@ -167,15 +194,15 @@ impl Walker<'_> {
     pub(super) fn string_span(&mut self) -> Result<(usize, usize), ParseError> {
         let start = self.i;
         self.i += 1;
+        self.escaped = false;
         loop {
             let run_start = self.i;
-            while let Some(b) = self.peek() {
-                if b == b'"' || b == b'\\' || b < 0x20 {
-                    break;
-                }
-                self.i += 1;
-            }
-            if std::str::from_utf8(&self.s[run_start..self.i]).is_err() {
+            let rest = self.s.get(self.i..).unwrap_or_default();
+            self.i += rest
+                .iter()
+                .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+                .unwrap_or(rest.len());
+            if self.text.is_none() && std::str::from_utf8(&self.s[run_start..self.i]).is_err() {
                 return Err(ParseError {
                     offset: run_start,
                     reason: "malformed UTF-8 in a string",
@@ -188,6 +215,7 @@ impl Walker<'_> {
                     return Ok((start, self.i));
                 }
                 Some(b'\\') => {
+                    self.escaped = true;
                     self.i += 1;
                     let esc = self.peek().ok_or_else(|| self.err("unterminated escape"))?;
                     self.i += 1;

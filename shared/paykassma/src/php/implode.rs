@@ -66,7 +66,7 @@ fn push_imploded(out: &mut String, v: &PhpValue) {
     }
 }
 
-fn push_joined<'a>(out: &mut String, items: impl Iterator<Item = &'a PhpValue>) {
+fn push_joined<'v, 'a: 'v>(out: &mut String, items: impl Iterator<Item = &'v PhpValue<'a>>) {
     for (i, item) in items.enumerate() {
         if i > 0 {
             out.push(':');

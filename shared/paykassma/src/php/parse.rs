@@ -2,6 +2,8 @@
 //! accepts and keeping number text and key order. Written by hand because signature checks
 //! need the received number text, which general-purpose parsers throw away.
 
+use std::borrow::Cow;
+
 use super::grammar::{Walker, decode_one};
 use super::value::{PhpValue, RawNumber};
 
@@ -16,9 +18,11 @@ pub struct ParseError {
 }
 
 /// Parses one JSON text (surrounding whitespace allowed, nothing else after it).
-pub fn parse(input: &[u8]) -> Result<PhpValue, ParseError> {
+/// The tree borrows from `input`: a string without escapes, every key without escapes and every
+/// number's text are slices of it, so a parse allocates only the containers.
+pub fn parse(input: &[u8]) -> Result<PhpValue<'_>, ParseError> {
     let mut p = Parser {
-        w: Walker { s: input, i: 0 },
+        w: Walker::new(input),
     };
     p.w.skip_ws();
     let v = p.value(0)?;
@@ -38,6 +42,13 @@ struct KeyIndex {
 }
 
 impl KeyIndex {
+    fn with_capacity(n: usize) -> Self {
+        Self {
+            by_hash: std::collections::HashMap::with_capacity_and_hasher(n, Default::default()),
+            shared: Vec::new(),
+        }
+    }
+
     fn hash(key: &str) -> u64 {
         key.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
             (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
@@ -51,15 +62,29 @@ impl KeyIndex {
         }
     }
 
-    fn find(&self, key: &str, entries: &[(String, PhpValue)]) -> Option<usize> {
+    /// The entry holding `key`; `None` when it is new, after recording it at `entries.len()`
+    /// (where the caller puts it). One hash per key.
+    fn find_or_add(
+        &mut self,
+        key: &str,
+        entries: &[(Cow<'_, str>, PhpValue<'_>)],
+    ) -> Option<usize> {
+        use std::collections::hash_map::Entry;
         let h = Self::hash(key);
         if self.shared.contains(&h) {
             return entries.iter().position(|(k, _)| k == key);
         }
-        self.by_hash
-            .get(&h)
-            .copied()
-            .filter(|&at| entries[at].0 == key)
+        match self.by_hash.entry(h) {
+            Entry::Occupied(slot) if entries[*slot.get()].0 == key => Some(*slot.get()),
+            Entry::Occupied(_) => {
+                self.shared.push(h);
+                None
+            }
+            Entry::Vacant(slot) => {
+                slot.insert(entries.len());
+                None
+            }
+        }
     }
 }
 
@@ -88,8 +113,8 @@ struct Parser<'a> {
     w: Walker<'a>,
 }
 
-impl Parser<'_> {
-    fn value(&mut self, depth: usize) -> Result<PhpValue, ParseError> {
+impl<'a> Parser<'a> {
+    fn value(&mut self, depth: usize) -> Result<PhpValue<'a>, ParseError> {
         match self.w.peek() {
             None => Err(self.w.err("unexpected end of input")),
             Some(b'{') => self.object(depth + 1),
@@ -102,19 +127,23 @@ impl Parser<'_> {
                 let start = self.w.i;
                 self.w.number()?;
                 // Number syntax is pure ASCII, so this slice is valid UTF-8.
-                let text = String::from_utf8_lossy(&self.w.s[start..self.w.i]).into_owned();
+                let text = self.w.text_of(start, self.w.i).ok_or(ParseError {
+                    offset: start,
+                    reason: "malformed number",
+                })?;
                 Ok(PhpValue::Number(RawNumber::from_validated(text)))
             }
             Some(_) => Err(self.w.err("unexpected character")),
         }
     }
 
-    fn object(&mut self, depth: usize) -> Result<PhpValue, ParseError> {
+    fn object(&mut self, depth: usize) -> Result<PhpValue<'a>, ParseError> {
         if depth > MAX_DEPTH {
             return Err(self.w.err("nesting deeper than 512"));
         }
+        let open_at = self.w.i;
         self.w.i += 1; // '{'
-        let mut entries: Vec<(String, PhpValue)> = Vec::new();
+        let mut entries: Vec<(Cow<'a, str>, PhpValue<'a>)> = Vec::new();
         // Repeated-key lookups: a linear scan for small objects, an index once an object grows
         // (a postback's `converted_amount` has ~170 keys; scanning made parsing quadratic).
         // The index maps a key's hash to its entry, the key itself stays in `entries` (no
@@ -140,25 +169,27 @@ impl Parser<'_> {
             let v = self.value(depth)?;
             // json_decode keeps the first position of a repeated key and the last value.
             const INDEX_FROM: usize = 16;
+            const PRESIZE_CAP: usize = 1024;
             if index.is_none() && entries.len() >= INDEX_FROM {
-                let mut ix = KeyIndex::default();
+                // Sized for the rest of the input at this object's density so far, so a large
+                // object fills the index and its entries without growing them again and again.
+                let per_entry = (self.w.i - open_at) / entries.len();
+                let expected = entries.len()
+                    + ((self.w.s.len() - self.w.i) / per_entry.max(1)).min(PRESIZE_CAP);
+                entries.reserve(expected - entries.len());
+                let mut ix = KeyIndex::with_capacity(expected);
                 for (i, (k, _)) in entries.iter().enumerate() {
                     ix.add(k, i);
                 }
                 index = Some(ix);
             }
-            let existing = match &index {
-                Some(ix) => ix.find(&key, &entries),
+            let existing = match index.as_mut() {
+                Some(ix) => ix.find_or_add(&key, &entries),
                 None => entries.iter().position(|(k, _)| *k == key),
             };
             match existing {
                 Some(at) => entries[at].1 = v,
-                None => {
-                    if let Some(ix) = index.as_mut() {
-                        ix.add(&key, entries.len());
-                    }
-                    entries.push((key, v));
-                }
+                None => entries.push((key, v)),
             }
             self.w.skip_ws();
             match self.w.peek() {
@@ -172,7 +203,7 @@ impl Parser<'_> {
         }
     }
 
-    fn array(&mut self, depth: usize) -> Result<PhpValue, ParseError> {
+    fn array(&mut self, depth: usize) -> Result<PhpValue<'a>, ParseError> {
         if depth > MAX_DEPTH {
             return Err(self.w.err("nesting deeper than 512"));
         }
@@ -198,15 +229,18 @@ impl Parser<'_> {
         }
     }
 
-    /// A string, validated by the walk, then decoded: copied as it is when it has no escape
-    /// (the common case: one allocation of its exact size), else escape by escape.
-    fn string(&mut self) -> Result<String, ParseError> {
+    /// A string, validated by the walk, then decoded: borrowed as it is when it has no escape
+    /// (the common case: no allocation), else decoded escape by escape into its own copy.
+    fn string(&mut self) -> Result<Cow<'a, str>, ParseError> {
         let (start, end) = self.w.string_span()?;
-        let raw = &self.w.s[start + 1..end - 1];
-        if !raw.contains(&b'\\') {
-            return std::str::from_utf8(raw)
-                .map(str::to_owned)
-                .map_err(|_| ParseError {
+        let s: &'a [u8] = self.w.s;
+        let raw = &s[start + 1..end - 1];
+        if !self.w.escaped {
+            return self
+                .w
+                .text_of(start + 1, end - 1)
+                .map(Cow::Borrowed)
+                .ok_or(ParseError {
                     offset: start,
                     reason: "malformed UTF-8 in a string",
                 });
@@ -218,7 +252,7 @@ impl Parser<'_> {
             out.push(c);
             rest = &rest[used..];
         }
-        Ok(out)
+        Ok(Cow::Owned(out))
     }
 }
 
@@ -232,7 +266,7 @@ mod tests {
         let PhpValue::Map(entries) = &v else {
             panic!("not a map")
         };
-        let keys: Vec<&str> = entries.iter().map(|(k, _)| k.as_str()).collect();
+        let keys: Vec<&str> = entries.iter().map(|(k, _)| k.as_ref()).collect();
         assert_eq!(keys, ["b", "a", "c"]);
         let PhpValue::Number(n) = v.get("b").unwrap() else {
             panic!()
@@ -252,13 +286,34 @@ mod tests {
     }
 
     #[test]
+    fn the_tree_borrows_from_the_input_except_decoded_escapes() {
+        let input = br#"{"plain":"text","esc\/aped":"a\nb","n":-12.50e3}"#;
+        let PhpValue::Map(entries) = parse(input).unwrap() else {
+            panic!("not a map")
+        };
+        let borrowed = |c: &Cow<'_, str>| matches!(c, Cow::Borrowed(_));
+        assert!(borrowed(&entries[0].0));
+        assert!(matches!(&entries[0].1, PhpValue::String(s) if borrowed(s) && s == "text"));
+        // An escape is decoded into a copy of its own.
+        assert!(!borrowed(&entries[1].0) && entries[1].0 == "esc/aped");
+        assert!(matches!(&entries[1].1, PhpValue::String(s) if !borrowed(s) && s == "a\nb"));
+        let PhpValue::Number(n) = &entries[2].1 else {
+            panic!("not a number")
+        };
+        let text = n.as_str();
+        // The number's text is the very bytes received.
+        let at = text.as_ptr() as usize - input.as_ptr() as usize;
+        assert_eq!(&input[at..at + text.len()], b"-12.50e3");
+    }
+
+    #[test]
     fn repeated_key_keeps_first_position_and_last_value() {
         let v = parse(br#"{"a":1,"b":2,"a":3}"#).unwrap();
         assert_eq!(
             v,
             PhpValue::Map(vec![
                 ("a".into(), PhpValue::int(3)),
-                ("b".into(), PhpValue::int(2))
+                ("b".into(), PhpValue::int(2)),
             ])
         );
     }
@@ -274,8 +329,8 @@ mod tests {
             panic!()
         };
         assert_eq!(entries.len(), 41);
-        assert_eq!(entries[3], ("k3".to_string(), PhpValue::string("again")));
-        assert_eq!(entries[39], ("k39".to_string(), PhpValue::Null));
+        assert_eq!(entries[3], ("k3".into(), PhpValue::string("again")));
+        assert_eq!(entries[39], ("k39".into(), PhpValue::Null));
         assert_eq!(entries[40].0, "new");
     }
 

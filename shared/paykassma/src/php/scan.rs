@@ -18,7 +18,7 @@ pub fn for_each_member<'a>(
     input: &'a [u8],
     mut member: impl FnMut(&'a [u8], &'a [u8]),
 ) -> Result<(), ParseError> {
-    let mut v = Walker { s: input, i: 0 };
+    let mut v = Walker::new(input);
     v.skip_ws();
     if v.peek() != Some(b'{') {
         // Whatever it is, the parser's error for it comes first.

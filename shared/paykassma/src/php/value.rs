@@ -1,12 +1,16 @@
 //! The JSON value tree as the gateway's PHP sees it, keeping what signatures depend on:
-//! object key order as received and the exact text of every number.
+//! object key order as received and the exact text of every number. A parsed tree borrows its
+//! strings, keys and number text from the received bytes (no allocation per token); a tree we
+//! build owns them, and [`PhpValue::into_owned`] detaches a parsed one.
+
+use std::borrow::Cow;
 
 use super::float;
 
 /// A JSON number kept as the text it arrived as (or as PHP's `json_encode` would print it, when
 /// we build one). Signatures hash that text, so it is never re-formatted.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RawNumber(String);
+pub struct RawNumber<'a>(Cow<'a, str>);
 
 /// What PHP's `json_decode` makes of a number: an `int` when the text is an integer that fits
 /// in 64 bits, a `float` otherwise.
@@ -16,10 +20,15 @@ pub enum PhpNumber {
     Float(f64),
 }
 
-impl RawNumber {
+impl<'a> RawNumber<'a> {
     /// Wraps number text the parser has already validated as a JSON number.
-    pub(crate) fn from_validated(text: String) -> Self {
-        Self(text)
+    pub(crate) fn from_validated(text: &'a str) -> Self {
+        Self(Cow::Borrowed(text))
+    }
+
+    /// The same number, owning its text.
+    pub fn into_owned(self) -> RawNumber<'static> {
+        RawNumber(Cow::Owned(self.0.into_owned()))
     }
 
     /// The number text, byte for byte.
@@ -29,7 +38,7 @@ impl RawNumber {
 
     /// The value PHP's `json_decode` gives this number.
     pub fn to_php(&self) -> PhpNumber {
-        let t = self.0.as_str();
+        let t: &str = &self.0;
         let is_integer_syntax = !t.bytes().any(|b| matches!(b, b'.' | b'e' | b'E'));
         if is_integer_syntax && let Ok(i) = t.parse::<i64>() {
             return PhpNumber::Int(i);
@@ -43,21 +52,21 @@ impl RawNumber {
 /// A decoded JSON value. Objects keep their keys in received order (PHP arrays are ordered);
 /// a repeated key replaces the value in the first key's place, as `json_decode` does.
 #[derive(Clone, Debug, PartialEq)]
-pub enum PhpValue {
+pub enum PhpValue<'a> {
     Null,
     Bool(bool),
-    Number(RawNumber),
-    String(String),
+    Number(RawNumber<'a>),
+    String(Cow<'a, str>),
     /// A JSON array (a PHP list).
-    List(Vec<PhpValue>),
+    List(Vec<PhpValue<'a>>),
     /// A JSON object (a PHP associative array, or `stdClass`), in key order.
-    Map(Vec<(String, PhpValue)>),
+    Map(Vec<(Cow<'a, str>, PhpValue<'a>)>),
 }
 
-impl PhpValue {
+impl<'a> PhpValue<'a> {
     /// A PHP `int`.
     pub fn int(i: i64) -> Self {
-        Self::Number(RawNumber(i.to_string()))
+        Self::Number(RawNumber(Cow::Owned(i.to_string())))
     }
 
     /// A PHP `float`, printed the way `json_encode` prints it (`serialize_precision = -1`).
@@ -65,7 +74,7 @@ impl PhpValue {
     /// `JSON_PARTIAL_OUTPUT_ON_ERROR` does.
     pub fn float(f: f64) -> Self {
         if f.is_finite() {
-            Self::Number(RawNumber(float::json_float(f)))
+            Self::Number(RawNumber(Cow::Owned(float::json_float(f))))
         } else {
             Self::int(0)
         }
@@ -88,11 +97,29 @@ impl PhpValue {
     }
 
     pub fn string(s: impl Into<String>) -> Self {
-        Self::String(s.into())
+        Self::String(Cow::Owned(s.into()))
+    }
+
+    /// The same value, owning every string, key and number text (what a tree must be to
+    /// outlive the bytes it was parsed from).
+    pub fn into_owned(self) -> PhpValue<'static> {
+        match self {
+            Self::Null => PhpValue::Null,
+            Self::Bool(b) => PhpValue::Bool(b),
+            Self::Number(n) => PhpValue::Number(n.into_owned()),
+            Self::String(s) => PhpValue::String(Cow::Owned(s.into_owned())),
+            Self::List(items) => PhpValue::List(items.into_iter().map(Self::into_owned).collect()),
+            Self::Map(entries) => PhpValue::Map(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (Cow::Owned(k.into_owned()), v.into_owned()))
+                    .collect(),
+            ),
+        }
     }
 
     /// The value under `key` when this is an object.
-    pub fn get(&self, key: &str) -> Option<&PhpValue> {
+    pub fn get(&self, key: &str) -> Option<&PhpValue<'a>> {
         match self {
             Self::Map(entries) => entries.iter().find(|(k, _)| k == key).map(|(_, v)| v),
             _ => None,
@@ -109,18 +136,18 @@ impl PhpValue {
 
     /// Sets `key` in an object: replaces in place when present, appends otherwise. Does
     /// nothing on a non-object.
-    pub fn insert(&mut self, key: impl Into<String>, value: PhpValue) {
+    pub fn insert(&mut self, key: impl Into<String>, value: PhpValue<'a>) {
         if let Self::Map(entries) = self {
-            let key = key.into();
+            let key: String = key.into();
             match entries.iter_mut().find(|(k, _)| *k == key) {
                 Some(slot) => slot.1 = value,
-                None => entries.push((key, value)),
+                None => entries.push((Cow::Owned(key), value)),
             }
         }
     }
 
     /// Removes `key` from an object, returning its value.
-    pub fn remove(&mut self, key: &str) -> Option<PhpValue> {
+    pub fn remove(&mut self, key: &str) -> Option<PhpValue<'a>> {
         match self {
             Self::Map(entries) => {
                 let at = entries.iter().position(|(k, _)| k == key)?;
@@ -131,7 +158,7 @@ impl PhpValue {
     }
 }
 
-impl From<&serde_json::Value> for PhpValue {
+impl From<&serde_json::Value> for PhpValue<'static> {
     /// Converts a `serde_json` value (built by our code) into the PHP view. Numbers take the
     /// text PHP would print for them.
     fn from(v: &serde_json::Value) -> Self {
@@ -149,11 +176,11 @@ impl From<&serde_json::Value> for PhpValue {
                     Self::float(n.as_f64().unwrap_or(0.0))
                 }
             }
-            J::String(s) => Self::String(s.clone()),
+            J::String(s) => Self::String(Cow::Owned(s.clone())),
             J::Array(items) => Self::List(items.iter().map(Self::from).collect()),
             J::Object(map) => Self::Map(
                 map.iter()
-                    .map(|(k, v)| (k.clone(), Self::from(v)))
+                    .map(|(k, v)| (Cow::Owned(k.clone()), Self::from(v)))
                     .collect(),
             ),
         }

@@ -100,11 +100,11 @@ pub async fn receive(
 
 /// Verifies with the current keys and, during a key rotation, with the keys being replaced
 /// (until their `valid_until`): the gateway may still sign with those for a while.
-fn verify(
+fn verify<'r>(
     deps: &Deps,
     (current, previous): &(PostbackKeys, Option<PreviousKeys>),
-    raw: &[u8],
-) -> Result<PhpValue, VerifyError> {
+    raw: &'r [u8],
+) -> Result<PhpValue<'r>, VerifyError> {
     let scheme = deps.settings.postback_scheme;
     // The signature is checked without building the tree; the body is parsed once, after.
     let parse = || php::parse(raw).map_err(|e| VerifyError::Malformed(e.to_string()));
@@ -128,7 +128,7 @@ fn verify(
 /// the gateway (reconciliation). Idempotent: every entry is booked at most once by its key.
 pub async fn apply_verified(
     deps: &Deps,
-    body: &PhpValue,
+    body: &PhpValue<'_>,
     source: Source,
 ) -> Result<ApplyOutcome, ApiError> {
     let postback =

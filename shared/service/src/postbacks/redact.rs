@@ -26,11 +26,11 @@ pub fn audit_copy(body: &PhpValue, source: &Source) -> String {
     };
     let fields = fields
         .iter()
-        .map(|(k, v)| match k.as_str() {
-            "access_key" => (k.clone(), PhpValue::String(REDACTED.into())),
+        .map(|(k, v)| match k.as_ref() {
+            "access_key" => (k.clone(), PhpValue::string(REDACTED)),
             "signature" => (
                 k.clone(),
-                PhpValue::String(format!("{REDACTED} body sha256 {digest}")),
+                PhpValue::string(format!("{REDACTED} body sha256 {digest}")),
             ),
             _ => (k.clone(), v.clone()),
         })
