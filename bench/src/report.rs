@@ -145,13 +145,12 @@ impl Report {
             met((total - 2.0).abs() < 0.01)
         )?;
         let v = &self.verify;
-        let vr = v.check_ns / v.raw_whole_body_ns.max(f64::MIN_POSITIVE);
+        let vr = v.verify_ns / v.raw_whole_body_ns.max(f64::MIN_POSITIVE);
         writeln!(
             o,
-            "| signature check <= {VERIFY_MAX_RATIO}x raw md5 + sha1 of the whole body | {vr:.2}x ({:.0} ns vs {:.0} ns; with the one parse the body needs anyway: {:.0} ns) | {} |",
-            v.check_ns,
-            v.raw_whole_body_ns,
+            "| `verify_postback` (parse + check) <= {VERIFY_MAX_RATIO}x raw md5 + sha1 of the whole body | {vr:.2}x ({:.0} ns vs {:.0} ns) | {} |",
             v.verify_ns,
+            v.raw_whole_body_ns,
             met(vr <= VERIFY_MAX_RATIO)
         )?;
         if self.artifacts.is_empty() {
@@ -348,12 +347,12 @@ pub fn write_verify(o: &mut String, v: &VerifyReport) -> std::fmt::Result {
     writeln!(o, "|---|---|---|")?;
     let rows = [
         (
-            "`check_postback_signature` (scan, re-escape `additional_data` from its text, md5, sha1, compare): what the webhook checks before it parses once",
-            v.check_ns,
+            "`verify_postback`: one parse of the body (`php::parse_spanned`), then the check: what the webhook does",
+            v.verify_ns,
         ),
         (
-            "`verify_postback` (the check, then `php::parse` of the body)",
-            v.verify_ns,
+            "`check_parsed_postback` on the parsed body (re-escape `additional_data` from its received text, md5, sha1, compare)",
+            v.check_ns,
         ),
         ("`php::parse` of the body alone", v.parse_ns),
         (

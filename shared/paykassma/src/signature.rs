@@ -160,71 +160,72 @@ pub fn sign_postback_body(
     Ok(php::encode(&PhpValue::Map(fields), JsonFlags::DEFAULT))
 }
 
-/// Verifies a postback from its raw body bytes and returns the decoded body
-/// ([`check_postback_signature`], then one parse).
+/// Verifies a postback from its raw body bytes and returns the decoded body: one parse
+/// ([`php::parse_spanned`]), then [`check_parsed_postback`] on it.
 pub fn verify_postback<'r>(
     raw: &'r [u8],
     keys: &PostbackKeys,
     scheme: Scheme,
 ) -> Result<PhpValue<'r>, VerifyError> {
-    check_postback_signature(raw, keys, scheme)?;
-    php::parse(raw).map_err(|e| VerifyError::Malformed(e.to_string()))
+    let body = parse_body(raw)?;
+    check_parsed_postback(raw, &body, keys, scheme)?;
+    Ok(body.value)
 }
 
-/// Checks a postback's signature and access key from its raw body bytes, decoding nothing it
-/// does not need. Under (P) the body is validated by a scan that builds no tree, the
-/// `signature`, `access_key` and `additional_data` members are read from it (the last of a
-/// repeated key, as `json_decode` keeps), and `additional_data` is hashed as PHP re-encodes
-/// it, computed from its text ([`php::scan::unescaped_json`]; parsed only for a repeated
-/// key). The same bodies pass and fail as a full parse would decide; the oracle tests hold
-/// both to real PHP. Under (W) the whole body is parsed (every value is signed).
+/// The body parsed for [`check_parsed_postback`].
+pub fn parse_body(raw: &[u8]) -> Result<php::Spanned<'_>, VerifyError> {
+    php::parse_spanned(raw).map_err(|e| VerifyError::Malformed(e.to_string()))
+}
+
+/// Checks a postback's signature and access key from its raw body bytes.
 pub fn check_postback_signature(
     raw: &[u8],
     keys: &PostbackKeys,
     scheme: Scheme,
 ) -> Result<(), VerifyError> {
-    let malformed = |e: ParseError| VerifyError::Malformed(e.to_string());
+    check_parsed_postback(raw, &parse_body(raw)?, keys, scheme)
+}
+
+/// Checks a postback's signature and access key on its body as parsed from `raw`
+/// ([`parse_body`]), so a webhook that tries several keys (a rotation) parses once. Under (P)
+/// `additional_data` is hashed as PHP re-encodes it, computed from its text as received
+/// ([`php::canonical::unescaped_json`]; re-encoded from the tree only for a repeated key or a large
+/// object); `signature` and `access_key` are the last of a repeated key, as `json_decode`
+/// keeps. The oracle tests hold both schemes to real PHP. Under (W) every value is signed.
+pub fn check_parsed_postback(
+    raw: &[u8],
+    body: &php::Spanned<'_>,
+    keys: &PostbackKeys,
+    scheme: Scheme,
+) -> Result<(), VerifyError> {
+    let value = &body.value;
+    if !matches!(value, PhpValue::Map(_)) {
+        return Err(VerifyError::Malformed(
+            "the body is not a JSON object".into(),
+        ));
+    }
+    let received = received_signature(value.get("signature"))?;
     if scheme == Scheme::Request {
-        let body = php::parse(raw).map_err(malformed)?;
-        if !matches!(body, PhpValue::Map(_)) {
-            return Err(VerifyError::Malformed(
-                "the body is not a JSON object".into(),
-            ));
-        }
-        let received = received_signature(body.get("signature"))?;
-        match body.get("access_key") {
+        match value.get("access_key") {
             None => {}
             Some(PhpValue::String(k)) if keys.access_key.ct_eq(k) => {}
             // (W) does not involve the access key; when it is sent it must still be ours.
             Some(_) => return Err(VerifyError::AccessKeyMismatch),
         }
-        let expected = request_signature(&keys.private_key, &body)
+        let expected = request_signature(&keys.private_key, value)
             .map_err(|e| VerifyError::Malformed(e.to_string()))?;
         return compare(&expected, &received);
     }
-    let (mut signature, mut access_key, mut data) = (None, None, None);
-    php::scan::for_each_member(raw, |key, value| {
-        if php::scan::key_is(key, "signature") {
-            signature = Some(value);
-        } else if php::scan::key_is(key, "access_key") {
-            access_key = Some(value);
-        } else if php::scan::key_is(key, "additional_data") {
-            data = Some(value);
-        }
-    })
-    .map_err(malformed)?;
-    fn decode(v: &[u8]) -> Result<PhpValue<'_>, VerifyError> {
-        php::parse(v).map_err(|e| VerifyError::Malformed(e.to_string()))
-    }
-    let received = received_signature(signature.map(decode).transpose()?.as_ref())?;
-    match access_key.map(decode).transpose()? {
-        Some(PhpValue::String(k)) if keys.access_key.ct_eq(&k) => {}
+    match value.get("access_key") {
+        Some(PhpValue::String(k)) if keys.access_key.ct_eq(k) => {}
         _ => return Err(VerifyError::AccessKeyMismatch),
     }
-    let data = data.ok_or_else(|| VerifyError::Malformed("additional_data is missing".into()))?;
-    let json = match php::scan::unescaped_json(data) {
-        Some(text) => text,
-        None => php::encode(&decode(data)?, JsonFlags::UNESCAPED).into_bytes(),
+    let (data, text) = body
+        .member(raw, "additional_data")
+        .ok_or_else(|| VerifyError::Malformed("additional_data is missing".into()))?;
+    let json = match php::canonical::unescaped_json(text) {
+        Some(canonical) => canonical,
+        None => php::encode(data, JsonFlags::UNESCAPED).into_bytes(),
     };
     compare(&postback_signature_of_json(keys, &json), &received)
 }

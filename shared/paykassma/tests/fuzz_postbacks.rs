@@ -1,6 +1,6 @@
 //! Property-based fuzzing (proptest) of what a postback meets first: the JSON parser
-//! (`php::parse`), the signature check (`verify_postback`, both schemes, and the scan-based
-//! (P) check held to the tree-based one it replaced) and the typed view
+//! (`php::parse`), the signature check (`verify_postback`, both schemes, and the (P) check that
+//! hashes `additional_data` re-escaped from its received text, held to re-encoding the tree) and the typed view
 //! (`Postback::from_php`), on arbitrary bytes, on JSON-shaped noise and on mutated valid
 //! postbacks; and `encode` round trips (`parse(encode(v)) == v`) on generated values.
 //!
@@ -56,7 +56,8 @@ fn exercise(raw: &[u8]) {
             let _ = Postback::from_php(&body);
         }
     }
-    // The scan-based check decides as the tree would: the same verdict, the same kind of error.
+    // The check on the received text decides as the tree would: the same verdict, the same kind
+    // of error.
     let kind = |r: Result<(), VerifyError>| r.map_err(|e| std::mem::discriminant(&e));
     assert_eq!(
         kind(check_postback_signature(raw, &k, Scheme::Postback)),
@@ -66,8 +67,8 @@ fn exercise(raw: &[u8]) {
     );
 }
 
-/// The (P) check as it was done before the scan: parse the whole body, re-encode
-/// `additional_data`. The reference the scan is held to.
+/// The (P) check done on the tree alone: parse the whole body, re-encode `additional_data`.
+/// The reference the check on the received text is held to.
 fn check_on_the_tree(raw: &[u8], keys: &PostbackKeys) -> Result<(), VerifyError> {
     let body = php::parse(raw).map_err(|e| VerifyError::Malformed(e.to_string()))?;
     if !matches!(body, PhpValue::Map(_)) {
@@ -267,7 +268,7 @@ proptest! {
             }
         }
         let want = php::encode(&php::parse(text.as_bytes()).unwrap(), JsonFlags::UNESCAPED);
-        let got = php::scan::unescaped_json(text.as_bytes()).map(|b| String::from_utf8(b).unwrap());
+        let got = php::canonical::unescaped_json(text.as_bytes()).map(|b| String::from_utf8(b).unwrap());
         prop_assert_eq!(got, Some(want), "{}", text);
     }
 

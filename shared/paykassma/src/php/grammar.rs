@@ -1,12 +1,11 @@
-//! The JSON grammar (RFC 8259, as PHP's `json_decode` reads it: depth 512, no lone surrogates,
-//! UTF-8 strings), walked over the bytes without building anything. The tree parser
-//! ([`super::parse`]) and the scan ([`super::scan`]) both walk with it, so they accept and
-//! refuse exactly the same texts; decoding a validated string's escapes lives here too.
+//! The JSON grammar (RFC 8259, as PHP's `json_decode` reads it: no lone surrogates, UTF-8
+//! strings): the token rules the tree parser ([`super::parse`]) walks the bytes with, and
+//! the decoding of a validated string's escapes (which [`super::canonical`] shares).
 
-use super::parse::{MAX_DEPTH, ParseError};
+use super::parse::ParseError;
 
-/// A walk over JSON text that validates it and builds nothing: the parser builds its tree on
-/// it, and the scan reads spans with it, so both accept exactly the same texts.
+/// A position in JSON text with the rules of its tokens (numbers, strings, literals); the
+/// parser builds its tree on it.
 pub(super) struct Walker<'a> {
     pub(super) s: &'a [u8],
     pub(super) i: usize,
@@ -55,91 +54,12 @@ impl<'a> Walker<'a> {
         }
     }
 
-    /// Validates one value; its span.
-    pub(super) fn value(&mut self, depth: usize) -> Result<(usize, usize), ParseError> {
-        let start = self.i;
-        match self.peek() {
-            None => return Err(self.err("unexpected end of input")),
-            Some(b'{') => self.object(depth + 1)?,
-            Some(b'[') => self.array(depth + 1)?,
-            Some(b'"') => {
-                self.string_span()?;
-            }
-            Some(b't') => self.literal(b"true")?,
-            Some(b'f') => self.literal(b"false")?,
-            Some(b'n') => self.literal(b"null")?,
-            Some(b'-' | b'0'..=b'9') => self.number()?,
-            Some(_) => return Err(self.err("unexpected character")),
-        }
-        Ok((start, self.i))
-    }
-
     pub(super) fn literal(&mut self, lit: &'static [u8]) -> Result<(), ParseError> {
         if self.s[self.i..].starts_with(lit) {
             self.i += lit.len();
             Ok(())
         } else {
             Err(self.err("unknown literal"))
-        }
-    }
-
-    pub(super) fn object(&mut self, depth: usize) -> Result<(), ParseError> {
-        if depth > MAX_DEPTH {
-            return Err(self.err("nesting deeper than 512"));
-        }
-        self.i += 1;
-        self.skip_ws();
-        if self.peek() == Some(b'}') {
-            self.i += 1;
-            return Ok(());
-        }
-        loop {
-            self.skip_ws();
-            if self.peek() != Some(b'"') {
-                return Err(self.err("expected a string key"));
-            }
-            self.string_span()?;
-            self.skip_ws();
-            if self.peek() != Some(b':') {
-                return Err(self.err("expected ':' after a key"));
-            }
-            self.i += 1;
-            self.skip_ws();
-            self.value(depth)?;
-            self.skip_ws();
-            match self.peek() {
-                Some(b',') => self.i += 1,
-                Some(b'}') => {
-                    self.i += 1;
-                    return Ok(());
-                }
-                _ => return Err(self.err("expected ',' or '}' in an object")),
-            }
-        }
-    }
-
-    pub(super) fn array(&mut self, depth: usize) -> Result<(), ParseError> {
-        if depth > MAX_DEPTH {
-            return Err(self.err("nesting deeper than 512"));
-        }
-        self.i += 1;
-        self.skip_ws();
-        if self.peek() == Some(b']') {
-            self.i += 1;
-            return Ok(());
-        }
-        loop {
-            self.skip_ws();
-            self.value(depth)?;
-            self.skip_ws();
-            match self.peek() {
-                Some(b',') => self.i += 1,
-                Some(b']') => {
-                    self.i += 1;
-                    return Ok(());
-                }
-                _ => return Err(self.err("expected ',' or ']' in an array")),
-            }
         }
     }
 

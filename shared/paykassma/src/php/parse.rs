@@ -21,16 +21,33 @@ pub struct ParseError {
 /// The tree borrows from `input`: a string without escapes, every key without escapes and every
 /// number's text are slices of it, so a parse allocates only the containers.
 pub fn parse(input: &[u8]) -> Result<PhpValue<'_>, ParseError> {
-    let mut p = Parser {
-        w: Walker::new(input),
-    };
-    p.w.skip_ws();
-    let v = p.value(0)?;
-    p.w.skip_ws();
-    if p.w.i != input.len() {
-        return Err(p.w.err("trailing characters after the JSON value"));
+    Parser::run(input, false).map(|(v, _)| v)
+}
+
+/// A parsed JSON text with, when it is an object, where each of its members' values stands in
+/// the input: what a signature over a member's text as received needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Spanned<'a> {
+    pub value: PhpValue<'a>,
+    /// For a top-level object, the byte range of each entry's value in the input, entry by
+    /// entry (a repeated key's range is its last value's, as its value is); empty otherwise.
+    pub spans: Vec<std::ops::Range<usize>>,
+}
+
+impl<'a> Spanned<'a> {
+    /// The top-level member `key`: its value and that value's text as received.
+    pub fn member(&self, input: &'a [u8], key: &str) -> Option<(&PhpValue<'a>, &'a [u8])> {
+        let PhpValue::Map(entries) = &self.value else {
+            return None;
+        };
+        let at = entries.iter().position(|(k, _)| k == key)?;
+        Some((&entries[at].1, input.get(self.spans.get(at)?.clone())?))
     }
-    Ok(v)
+}
+
+/// [`parse`], keeping the spans of the top-level object's members ([`Spanned`]).
+pub fn parse_spanned(input: &[u8]) -> Result<Spanned<'_>, ParseError> {
+    Parser::run(input, true).map(|(value, spans)| Spanned { value, spans })
 }
 
 /// A large object's keys by hash (FNV-1a), pointing into its entries.
@@ -111,9 +128,30 @@ impl std::hash::Hasher for Prehashed {
 /// it read.
 struct Parser<'a> {
     w: Walker<'a>,
+    /// Whether to record the top-level object's value spans (into `top_spans`).
+    spans: bool,
+    top_spans: Vec<std::ops::Range<usize>>,
 }
 
 impl<'a> Parser<'a> {
+    fn run(
+        input: &'a [u8],
+        spans: bool,
+    ) -> Result<(PhpValue<'a>, Vec<std::ops::Range<usize>>), ParseError> {
+        let mut p = Parser {
+            w: Walker::new(input),
+            spans,
+            top_spans: Vec::new(),
+        };
+        p.w.skip_ws();
+        let v = p.value(0)?;
+        p.w.skip_ws();
+        if p.w.i != input.len() {
+            return Err(p.w.err("trailing characters after the JSON value"));
+        }
+        Ok((v, p.top_spans))
+    }
+
     fn value(&mut self, depth: usize) -> Result<PhpValue<'a>, ParseError> {
         match self.w.peek() {
             None => Err(self.w.err("unexpected end of input")),
@@ -149,6 +187,8 @@ impl<'a> Parser<'a> {
         // The index maps a key's hash to its entry, the key itself stays in `entries` (no
         // copies); a hash shared by two keys sends the lookup back to the scan.
         let mut index: Option<KeyIndex> = None;
+        let keep_spans = self.spans && depth == 1;
+        let mut spans: Vec<std::ops::Range<usize>> = Vec::new();
         self.w.skip_ws();
         if self.w.peek() == Some(b'}') {
             self.w.i += 1;
@@ -166,7 +206,9 @@ impl<'a> Parser<'a> {
             }
             self.w.i += 1;
             self.w.skip_ws();
+            let value_at = self.w.i;
             let v = self.value(depth)?;
+            let span = value_at..self.w.i;
             // json_decode keeps the first position of a repeated key and the last value.
             const INDEX_FROM: usize = 16;
             const PRESIZE_CAP: usize = 1024;
@@ -188,14 +230,27 @@ impl<'a> Parser<'a> {
                 None => entries.iter().position(|(k, _)| *k == key),
             };
             match existing {
-                Some(at) => entries[at].1 = v,
-                None => entries.push((key, v)),
+                Some(at) => {
+                    entries[at].1 = v;
+                    if keep_spans {
+                        spans[at] = span;
+                    }
+                }
+                None => {
+                    entries.push((key, v));
+                    if keep_spans {
+                        spans.push(span);
+                    }
+                }
             }
             self.w.skip_ws();
             match self.w.peek() {
                 Some(b',') => self.w.i += 1,
                 Some(b'}') => {
                     self.w.i += 1;
+                    if keep_spans {
+                        self.top_spans = spans;
+                    }
                     return Ok(PhpValue::Map(entries));
                 }
                 _ => return Err(self.w.err("expected ',' or '}' in an object")),
@@ -304,6 +359,22 @@ mod tests {
         // The number's text is the very bytes received.
         let at = text.as_ptr() as usize - input.as_ptr() as usize;
         assert_eq!(&input[at..at + text.len()], b"-12.50e3");
+    }
+
+    #[test]
+    fn spans_are_the_top_level_members_as_received() {
+        let input = br#" { "a" : [1, {"x":"}"}] ,"b":"\u00e9","a":null } "#;
+        let parsed = parse_spanned(input).unwrap();
+        assert_eq!(parsed.value, parse(input).unwrap());
+        let texts: Vec<&[u8]> = parsed.spans.iter().map(|r| &input[r.clone()]).collect();
+        // A repeated key keeps its first place and its last value, and so does its span.
+        assert_eq!(texts, [&b"null"[..], br#""\u00e9""#]);
+        let (value, text) = parsed.member(input, "b").unwrap();
+        assert_eq!((value, text), (&PhpValue::string("é"), &br#""\u00e9""#[..]));
+        assert!(parsed.member(input, "c").is_none());
+        // Nested objects and other top-level values have no spans.
+        assert!(parse_spanned(br#"[{"a":1}]"#).unwrap().spans.is_empty());
+        assert!(parse_spanned(b"{}").unwrap().spans.is_empty());
     }
 
     #[test]

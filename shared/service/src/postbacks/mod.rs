@@ -14,9 +14,9 @@ pub mod review;
 pub mod signed;
 
 use paykassma::credentials::PreviousKeys;
-use paykassma::php::{self, PhpValue};
+use paykassma::php::PhpValue;
 use paykassma::postback::Postback;
-use paykassma::signature::{PostbackKeys, Scheme, VerifyError, check_postback_signature};
+use paykassma::signature::{PostbackKeys, Scheme, VerifyError, check_parsed_postback, parse_body};
 
 use crate::Deps;
 use crate::http::{ApiError, MAX_BODY_BYTES};
@@ -106,19 +106,19 @@ fn verify<'r>(
     raw: &'r [u8],
 ) -> Result<PhpValue<'r>, VerifyError> {
     let scheme = deps.settings.postback_scheme;
-    // The signature is checked without building the tree; the body is parsed once, after.
-    let parse = || php::parse(raw).map_err(|e| VerifyError::Malformed(e.to_string()));
-    let err = match check_postback_signature(raw, current, scheme) {
-        Ok(()) => return parse(),
+    // One parse, checked against each key set in turn.
+    let body = parse_body(raw)?;
+    let err = match check_parsed_postback(raw, &body, current, scheme) {
+        Ok(()) => return Ok(body.value),
         Err(e @ (VerifyError::AccessKeyMismatch | VerifyError::SignatureMismatch)) => e,
         Err(e) => return Err(e),
     };
     let previous = previous.as_ref().and_then(|p| p.valid_at(deps.clock.now()));
-    match previous.map(|keys| check_postback_signature(raw, keys, scheme)) {
+    match previous.map(|keys| check_parsed_postback(raw, &body, keys, scheme)) {
         Some(Ok(())) => {
             metrics::count("PostbackPreviousKeys", 1);
             tracing::info!("postback signed with the previous keys (rotation window)");
-            parse()
+            Ok(body.value)
         }
         _ => Err(err),
     }

@@ -1,98 +1,12 @@
-//! JSON read without building a tree: the members of an object as byte spans of the input,
-//! after validating the whole text exactly as [`super::parse`] does, and whether a span is
-//! already what [`super::encode`] (with [`super::JsonFlags::UNESCAPED`]) would print for it.
-//! Postback verification uses both: it finds `signature`, `access_key` and `additional_data`
-//! without allocating, and hashes the received `additional_data` bytes when they are already
-//! canonical, which is how the gateway sends them, instead of parsing and re-encoding them.
+//! JSON text re-escaped without building a tree: what [`super::encode`] (with
+//! [`super::JsonFlags::UNESCAPED`]) would print for a validated value, computed from its text.
+//! Postback verification hashes `additional_data` that way, from the text as received (a span
+//! [`super::parse_spanned`] gives), instead of re-encoding the parsed tree.
 
-use super::grammar::{Walker, decode_one};
-use super::parse::ParseError;
-
-/// Calls `member(key, value)` for each member of the top-level object of `input`, in order
-/// and with repeated keys as they come (`json_decode` keeps the last value): `key` is the raw
-/// text between the quotes (escapes not decoded, see [`key_is`]) and `value` the raw text of
-/// the value. The whole input is validated as it is walked: any text [`super::parse`] refuses
-/// is an error here too (after some members may have been reported: discard them then), and
-/// so is a top level that is not an object.
-pub fn for_each_member<'a>(
-    input: &'a [u8],
-    mut member: impl FnMut(&'a [u8], &'a [u8]),
-) -> Result<(), ParseError> {
-    let mut v = Walker::new(input);
-    v.skip_ws();
-    if v.peek() != Some(b'{') {
-        // Whatever it is, the parser's error for it comes first.
-        let start = v.i;
-        v.value(0)?;
-        v.skip_ws();
-        if v.i != input.len() {
-            return Err(v.err("trailing characters after the JSON value"));
-        }
-        return Err(ParseError {
-            offset: start,
-            reason: "the body is not a JSON object",
-        });
-    }
-    // The top-level object, walked as `Walker::object` walks one, reporting its members.
-    v.i += 1;
-    v.skip_ws();
-    if v.peek() == Some(b'}') {
-        v.i += 1;
-    } else {
-        loop {
-            v.skip_ws();
-            if v.peek() != Some(b'"') {
-                return Err(v.err("expected a string key"));
-            }
-            let (ks, ke) = v.string_span()?;
-            let key = &input[ks + 1..ke - 1];
-            v.skip_ws();
-            if v.peek() != Some(b':') {
-                return Err(v.err("expected ':' after a key"));
-            }
-            v.i += 1;
-            v.skip_ws();
-            let (vs, ve) = v.value(1)?;
-            member(key, &input[vs..ve]);
-            v.skip_ws();
-            match v.peek() {
-                Some(b',') => v.i += 1,
-                Some(b'}') => {
-                    v.i += 1;
-                    break;
-                }
-                _ => return Err(v.err("expected ',' or '}' in an object")),
-            }
-        }
-    }
-    v.skip_ws();
-    if v.i != input.len() {
-        return Err(v.err("trailing characters after the JSON value"));
-    }
-    Ok(())
-}
-
-/// Whether the raw key text (between the quotes, as [`for_each_member`] gives it) decodes to
-/// `name`. Keys without escapes, the gateway's, compare byte for byte; an escaped key is
-/// decoded as it is compared, so `"addition\u0061l_data"` is `additional_data`, as for PHP.
-pub fn key_is(raw: &[u8], name: &str) -> bool {
-    if !raw.contains(&b'\\') {
-        return raw == name.as_bytes();
-    }
-    let mut want = name.chars();
-    let mut rest = raw;
-    while !rest.is_empty() {
-        let (c, used) = decode_one(rest);
-        if want.next() != Some(c) {
-            return false;
-        }
-        rest = &rest[used..];
-    }
-    want.next().is_none()
-}
+use super::grammar::decode_one;
 
 /// What `encode(&parse(span)?, JsonFlags::UNESCAPED)` prints, computed from the text of a
-/// value already validated (one [`for_each_member`] gave), in one pass and one allocation:
+/// value already validated (a span [`super::parse_spanned`] gave), in one pass and one allocation:
 /// whitespace between tokens dropped, and every string re-escaped as PHP's `json_encode` does
 /// with `JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE` (`\/` becomes `/`, `\u00e9` becomes
 /// `é`; short escapes for `" \ \b \f \n \r \t`, `\u00xx` in lowercase for the other control
@@ -283,66 +197,6 @@ impl Canonical<'_> {
 mod tests {
     use super::*;
     use crate::php::{JsonFlags, encode, parse};
-
-    fn members(input: &str) -> Vec<(String, String)> {
-        let mut out = Vec::new();
-        for_each_member(input.as_bytes(), |k, v| {
-            out.push((
-                String::from_utf8_lossy(k).into_owned(),
-                String::from_utf8_lossy(v).into_owned(),
-            ))
-        })
-        .unwrap();
-        out
-    }
-
-    #[test]
-    fn members_are_spans_of_the_input_in_order_with_repeats() {
-        assert_eq!(
-            members(r#" { "a" : [1, {"x":"}"}] ,"b":"\u00e9","a":null } "#),
-            [
-                ("a".to_string(), r#"[1, {"x":"}"}]"#.to_string()),
-                ("b".to_string(), r#""\u00e9""#.to_string()),
-                ("a".to_string(), "null".to_string())
-            ]
-        );
-        assert!(members("{}").is_empty());
-    }
-
-    #[test]
-    fn the_scan_refuses_exactly_what_the_parser_refuses() {
-        for text in [
-            &b""[..],
-            b"{",
-            b"[1,]",
-            b"{\"a\":1,}",
-            b"{\"a\":01}",
-            b"{\"a\":1.}",
-            b"{\"a\":\"\\ud800\"}",
-            b"{\"a\":\"a\x01\"}",
-            b"{\"a\":\"\xff\"}",
-            b"{\"a\":nul}",
-            b"{} {}",
-            b"{'a':1}",
-        ] {
-            assert!(parse(text).is_err());
-            assert!(for_each_member(text, |_, _| {}).is_err(), "{text:?}");
-        }
-        // A valid text that is not an object is refused too.
-        assert!(for_each_member(b"[1]", |_, _| {}).is_err());
-        let deep = format!("{{\"a\":{}{}}}", "[".repeat(512), "]".repeat(512));
-        assert!(parse(deep.as_bytes()).is_err());
-        assert!(for_each_member(deep.as_bytes(), |_, _| {}).is_err());
-    }
-
-    #[test]
-    fn escaped_keys_compare_as_decoded() {
-        assert!(key_is(b"additional_data", "additional_data"));
-        assert!(key_is(br"addition\u0061l_data", "additional_data"));
-        assert!(key_is(br"\ud83d\ude00x", "😀x"));
-        assert!(!key_is(br"additional_dat", "additional_data"));
-        assert!(!key_is(br"additional_data\n", "additional_data"));
-    }
 
     #[test]
     fn unescaped_json_is_what_parse_then_encode_prints() {
