@@ -211,14 +211,16 @@ impl<'a> Parser<'a> {
             let span = value_at..self.w.i;
             // json_decode keeps the first position of a repeated key and the last value.
             const INDEX_FROM: usize = 16;
-            const PRESIZE_CAP: usize = 1024;
+            const INDEX_CAP: usize = 256;
             if index.is_none() && entries.len() >= INDEX_FROM {
                 // Sized for the rest of the input at this object's density so far, so a large
-                // object fills the index and its entries without growing them again and again.
+                // object (the ~170 currencies) fills its index without rehashing. The index
+                // lives only while its object is open, and the guess is capped, so a body of
+                // many small objects cannot make the parse hold memory out of proportion to
+                // it; the entries themselves grow as a vector does.
                 let per_entry = (self.w.i - open_at) / entries.len();
-                let expected = entries.len()
-                    + ((self.w.s.len() - self.w.i) / per_entry.max(1)).min(PRESIZE_CAP);
-                entries.reserve(expected - entries.len());
+                let expected =
+                    entries.len() + ((self.w.s.len() - self.w.i) / per_entry.max(1)).min(INDEX_CAP);
                 let mut ix = KeyIndex::with_capacity(expected);
                 for (i, (k, _)) in entries.iter().enumerate() {
                     ix.add(k, i);
@@ -375,6 +377,29 @@ mod tests {
         // Nested objects and other top-level values have no spans.
         assert!(parse_spanned(br#"[{"a":1}]"#).unwrap().spans.is_empty());
         assert!(parse_spanned(b"{}").unwrap().spans.is_empty());
+    }
+
+    #[test]
+    fn a_body_of_many_small_objects_keeps_memory_in_proportion() {
+        // 17 keys each: past the index threshold, with most of the input still ahead.
+        let object = format!(
+            "{{{}}}",
+            (0..17)
+                .map(|i| format!("\"k{i}\":{i}"))
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        let text = format!("[{}]", vec![object; 2000].join(","));
+        let PhpValue::List(items) = parse(text.as_bytes()).unwrap() else {
+            panic!("not a list")
+        };
+        for item in &items {
+            let PhpValue::Map(entries) = item else {
+                panic!("not a map")
+            };
+            assert_eq!(entries.len(), 17);
+            assert!(entries.capacity() <= 32, "{}", entries.capacity());
+        }
     }
 
     #[test]
